@@ -1,0 +1,44 @@
+# The two commands: `make site` builds the site, `make test` runs the tests.
+# Both create .venv and install the pinned, hash-checked dependencies first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check --quiet
+
+.PHONY: site test check serve import-sources lock clean
+
+site: $(VENV)/.installed
+	$(PY) -m build_tools build
+
+test: $(VENV)/.installed-test
+	$(PY) -m pytest -q
+
+check: $(VENV)/.installed
+	$(PY) -m build_tools check
+
+serve: $(VENV)/.installed
+	$(PY) -m mkdocs serve
+
+import-sources: $(VENV)/.installed
+	$(PY) -m build_tools import-sources
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --require-hashes --no-deps -r requirements.lock
+	$(PIP) install --no-deps --no-build-isolation --no-index -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
+	$(PIP) install --require-hashes --no-deps -r requirements-test.lock
+	touch $@
+
+# Re-pin after editing requirements*.in (needs the package registry).
+lock:
+	$(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install --quiet pip-tools
+	for f in requirements requirements-test; do \
+	  .lock-venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	    --no-emit-index-url --no-emit-find-links -o $$f.lock $$f.in; done
+	rm -rf .lock-venv
+
+clean:
+	rm -rf site .site.* $(VENV)

@@ -1,0 +1,156 @@
+"""Command line: `python -m build_tools check|build|import-sources`. Thin wrappers over the engine."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from build_tools import checks
+from build_tools.diagnostics import FORMATS, exit_code, render, summary
+from build_tools.importer import import_sources
+from build_tools.project import Settings, SettingsError, load_project, settings_from_config
+from build_tools.registry import dump_registry, load_registry
+
+PROG = "build_tools"
+
+
+class UsageError(Exception):
+    """Bad input that is the caller's to fix: printed as `build_tools: error: ...`, exit 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (UsageError, SettingsError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug of ours: say so in one line, never a traceback wall
+        print(f"{PROG}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if os.environ.get("BUILD_TOOLS_DEBUG"):
+            raise
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Sourced profile sites: checks, site, agent outputs.")
+    parser.add_argument("-f", "--config-file", default="mkdocs.yml", help="the profile's mkdocs.yml (default: %(default)s)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = sub.add_parser("check", help="check accounts, registry and pages; exit 1 on errors or warnings")
+    check.add_argument("--format", choices=FORMATS, default="text", help="output format (default: %(default)s)")
+    check.set_defaults(func=cmd_check)
+
+    build = sub.add_parser("build", help="run the checks, then build the site atomically into site_dir")
+    build.add_argument("--strict", action="store_true", help="fail on warnings too")
+    build.add_argument("--site-dir", help="where to write the site (default: site_dir of mkdocs.yml)")
+    build.set_defaults(func=cmd_build)
+
+    imp = sub.add_parser("import-sources", help="register the sources the accounts cite (keeps curated entries)")
+    imp.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+    imp.set_defaults(func=cmd_import)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return settings_from_config(Path(args.config_file))
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    diagnostics = checks.run_all(load_project(settings))
+    sys.stdout.write(render(diagnostics, args.format))
+    if args.format == "text":
+        print(summary(diagnostics), file=sys.stderr)
+    return exit_code(diagnostics)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    diagnostics = checks.run_all(load_project(settings))
+    sys.stderr.write(render(diagnostics, "text"))
+    failing = [d for d in diagnostics if d.severity == "error" or (args.strict and d.severity == "warning")]
+    if failing:
+        print(f"{PROG}: error: {summary(diagnostics)}; the site was not built", file=sys.stderr)
+        return 1
+    site_dir = Path(args.site_dir).resolve() if args.site_dir else settings.site_dir
+    _build_site(Path(args.config_file), site_dir, strict=args.strict)
+    print(f"{PROG}: built {settings.rel(site_dir)}/ ({summary(diagnostics)})", file=sys.stderr)
+    return 0
+
+
+def _build_site(config_file: Path, site_dir: Path, *, strict: bool) -> None:
+    """Build into a fresh folder beside site_dir and swap it in only when the build succeeded."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    _quiet_mkdocs_logging()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
+    try:
+        config = load_config(config_file=str(config_file), site_dir=str(staging), strict=strict)
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            mkdocs_build(config)
+        finally:
+            config.plugins.on_shutdown()
+    except MkDocsException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise UsageError(f"the site was not built: {exc}") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    old = site_dir.with_name(f".{site_dir.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if site_dir.exists():
+        site_dir.rename(old)
+    staging.rename(site_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _quiet_mkdocs_logging() -> None:
+    logger = logging.getLogger("mkdocs")
+    if not any(getattr(h, "_build_tools", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s - %(message)s"))
+        handler._build_tools = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    # The checks already printed the plugin's findings; do not print them twice.
+    logging.getLogger("mkdocs.plugins.build_tools.plugin").setLevel(logging.CRITICAL)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    project = load_project(settings, with_pages=False)
+    registry = None
+    if settings.registry_path.exists():
+        registry, problems = load_registry(settings.registry_path, settings.rel(settings.registry_path))
+        if any(p.severity == "error" for p in problems):
+            sys.stderr.write(render(problems, "text"))
+            raise UsageError("fix the registry before importing into it")
+    result = import_sources(project.accounts, registry)
+    sys.stderr.write(render([d for d in result.diagnostics if d.severity != "note"], "text"))
+    for source_id, alias in result.merged:
+        print(f"merged {alias} into '{source_id}'")
+    for pair in result.review:
+        print(f"review: '{pair.left}' ~ '{pair.right}' ({pair.reason}, score {pair.score})")
+    print(f"{len(result.added)} new sources, {len(result.merged)} merged, {len(result.sources)} in the registry")
+    if args.dry_run:
+        return 0
+    regular = [s for s in result.sources.values()]
+    settings.registry_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.registry_path.write_text(dump_registry(regular), encoding="utf-8")
+    print(f"wrote {settings.rel(settings.registry_path)}")
+    return 0

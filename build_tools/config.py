@@ -1,0 +1,16 @@
+"""The plugin's configuration schema (mkdocs.yml: plugins: - provenance: ...)."""
+
+from __future__ import annotations
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+from build_tools.project import DEFAULTS
+
+
+class ProvenanceConfig(base.Config):
+    registry = c.Type(str, default=DEFAULTS["registry"])
+    accounts = c.Type(str, default=DEFAULTS["accounts"])
+    sources_page = c.Type(str, default=DEFAULTS["sources_page"])
+    # Also write the built llms.txt to this path (relative to mkdocs.yml), e.g. "llms.txt".
+    llms_txt_copy = c.Type(str, default=DEFAULTS["llms_txt_copy"])

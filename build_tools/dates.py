@@ -1,0 +1,101 @@
+"""Dates as accounts write them, normalized to ISO text: 'YYYY-MM-DD', 'YYYY-MM' or 'YYYY'."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+_PATTERNS = [
+    re.compile(r"\b(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)\b"),
+    re.compile(_MONTH + r"\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+" + _YEAR + r"\b", re.I),
+    re.compile(r"\b(?P<day>[0-3]?\d)\s+" + _MONTH + r",?\s+" + _YEAR + r"\b", re.I),
+    re.compile(r"\b" + _MONTH + r",?\s+" + _YEAR + r"\b", re.I),
+    re.compile(r"(?<![\w.:/-])" + _YEAR + r"(?![\w.:/-]|\.\d)"),
+]
+_ACCESSED = re.compile(r"(accessed|retrieved|checked|fetched|as of)\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    """A date found in text: its ISO value and where it was."""
+
+    value: str
+    start: int
+    end: int
+
+
+def find_dates(text: str) -> list[FoundDate]:
+    """Every date in `text`, most specific first where two overlap, in text order."""
+    found: list[FoundDate] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            if any(match.start() < end and start < match.end() for start, end in taken):
+                continue
+            value = _normalize(match)
+            if value:
+                found.append(FoundDate(value, match.start(), match.end()))
+                taken.append((match.start(), match.end()))
+    return sorted(found, key=lambda d: d.start)
+
+
+def first_date(text: str) -> str | None:
+    """The most specific publication-like date in `text` (the first among equals).
+
+    Access dates ('accessed Mar 2026') are skipped, and 'Tesla Autonomy Day 2019 recap,
+    Apr 23 2019' gives '2019-04-23', not the bare year of the event's name.
+    """
+    candidates = [f for f in find_dates(text) if not _ACCESSED.search(text[: f.start])]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda f: (len(f.value), -f.start)).value
+
+
+def parse_iso(value: str) -> _dt.date | None:
+    """Parse 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD' to the first day it covers; None if invalid."""
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value.strip())
+    if not match:
+        return None
+    year, month, day = match.group(1), match.group(2) or "01", match.group(3) or "01"
+    try:
+        return _dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def _normalize(match: re.Match[str]) -> str | None:
+    groups = match.groupdict()
+    if groups.get("iso"):
+        return groups["iso"] if parse_iso(groups["iso"]) else None
+    year = int(groups["year"])
+    if not groups.get("month"):
+        return f"{year:04d}"
+    month = MONTHS[groups["month"].lower()]
+    if not groups.get("day"):
+        return f"{year:04d}-{month:02d}"
+    value = f"{year:04d}-{month:02d}-{int(groups['day']):02d}"
+    return value if parse_iso(value) else None

@@ -1,0 +1,183 @@
+"""Curated pages: front matter (with line numbers) and Pandoc-style citations with positions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from build_tools import yamlio
+
+BADGE_LEVELS = ("high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One cited key inside a ``[@a; @b]`` group, with the 1-based line and column of its '@'."""
+
+    key: str
+    line: int
+    column: int
+    group_start: int  # offset of '[' in the body text
+    group_end: int  # offset just after ']'
+
+
+@dataclass(frozen=True)
+class MalformedCitation:
+    """A bracket group that looks like a citation but does not parse."""
+
+    text: str
+    line: int
+    column: int
+    reason: str
+
+
+@dataclass
+class Page:
+    """A curated markdown page: its front matter, body and where the body starts."""
+
+    path: Path
+    rel_path: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    meta_lines: dict[str, int] = field(default_factory=dict)
+    body: str = ""
+    body_start: int = 1  # 1-based line of the body's first line in the file
+    error: tuple[int, str] | None = None
+
+
+_FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+
+
+def read_page(path: Path, rel_path: str) -> Page:
+    """Read a page; YAML or encoding problems are kept on the page, not raised."""
+    page = Page(path=path, rel_path=rel_path)
+    try:
+        text = yamlio.read_text(path)
+    except yamlio.YamlError as exc:
+        page.error = (exc.line, exc.message)
+        return page
+    return parse_page_text(page, text)
+
+
+def parse_page_text(page: Page, text: str) -> Page:
+    match = _FRONT.match(text)
+    if not match:
+        page.body = text
+        return page
+    page.body = text[match.end() :]
+    page.body_start = text[: match.end()].count("\n") + 1
+    try:
+        data = yamlio.loads(match.group(1) or "", first_line=2)
+    except yamlio.YamlError as exc:
+        page.error = (exc.line, exc.message)
+        return page
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        page.error = (2, "front matter must be a mapping of keys to values")
+        return page
+    page.meta = dict(data)
+    page.meta_lines = dict(getattr(data, "key_lines", {}))
+    return page
+
+
+# A bracket group holding an '@' that is not an e-mail address, and not a link's text.
+_GROUP = re.compile(r"(?<![!\\\w])\[(?P<body>[^\[\]\n]*?(?:^|[\s;\[])?@[^\[\]\n]*)\](?![(\[:])")
+_KEY = r"[A-Za-z0-9_][A-Za-z0-9_.:#$%&+?<>~/-]*"
+_ITEM = re.compile(r"^\s*(?P<prefix>[^@]*?)\s*(?P<at>@)(?P<key>" + _KEY + r")(?P<suffix>.*)$", re.S)
+_FENCE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})")
+_INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
+
+
+def mask_code(text: str) -> str:
+    """The text with fenced and inline code blanked out (same length and line breaks)."""
+    out_lines = []
+    fence: str | None = None
+    for line in text.split("\n"):
+        opener = _FENCE.match(line)
+        if fence is None and opener:
+            fence = opener.group(2)[0] * len(opener.group(2))
+            out_lines.append(" " * len(line))
+            continue
+        if fence is not None:
+            if line.strip().startswith(fence):
+                fence = None
+            out_lines.append(" " * len(line))
+            continue
+        out_lines.append(_INLINE_CODE.sub(lambda m: " " * len(m.group(0)), line))
+    return "\n".join(out_lines)
+
+
+def find_citations(body: str, first_line: int = 1) -> tuple[list[Citation], list[MalformedCitation]]:
+    """Every citation key in `body`, and every malformed citation group.
+
+    ``first_line`` is the file line of the body's first line, so positions point into the file.
+    """
+    masked = mask_code(body)
+    line_starts = [0] + [i + 1 for i, ch in enumerate(masked) if ch == "\n"]
+    citations: list[Citation] = []
+    malformed: list[MalformedCitation] = []
+
+    def position(offset: int) -> tuple[int, int]:
+        index = _bisect(line_starts, offset)
+        return first_line + index, offset - line_starts[index] + 1
+
+    for match in _GROUP.finditer(masked):
+        body_text = match.group("body")
+        if "@" not in body_text or _looks_like_email(body_text):
+            continue
+        line, column = position(match.start())
+        items = body_text.split(";")
+        offset = match.start("body")
+        group_ok = True
+        for item in items:
+            parsed = _ITEM.match(item)
+            if not parsed or (parsed.group("prefix").strip() and "@" in parsed.group("prefix")):
+                reason = "empty citation" if item.strip() in ("", "@") else f"cannot read '{item.strip()}'"
+                if item.strip().startswith("@") and len(item.strip()) > 1 and item.strip()[1].isspace():
+                    reason = "space after '@'"
+                malformed.append(MalformedCitation(match.group(0), line, column, reason))
+                group_ok = False
+                break
+            if "@" in parsed.group("suffix"):
+                malformed.append(
+                    MalformedCitation(match.group(0), line, column, "several keys must be separated by ';'")
+                )
+                group_ok = False
+                break
+            key_line, key_column = position(offset + parsed.start("at"))
+            citations.append(Citation(parsed.group("key").rstrip(".:"), key_line, key_column, match.start(), match.end()))
+            offset += len(item) + 1
+        if not group_ok:
+            continue
+    return citations, malformed
+
+
+def _looks_like_email(text: str) -> bool:
+    return bool(re.search(r"[\w.+-]@[\w-]+\.[\w.]+", text)) and not re.search(r"(^|[\s;])@", text)
+
+
+def _bisect(starts: list[int], offset: int) -> int:
+    lo, hi = 0, len(starts) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if starts[mid] <= offset:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def iter_pages(docs_dir: Path, root: Path) -> list[Page]:
+    """Every markdown page under docs_dir, sorted by path."""
+    pages = []
+    for path in sorted(docs_dir.rglob("*.md")):
+        if any(part.startswith(".") for part in path.relative_to(docs_dir).parts):
+            continue
+        try:
+            rel = path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            rel = path.as_posix()
+        pages.append(read_page(path, rel))
+    return pages

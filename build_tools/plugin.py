@@ -1,0 +1,146 @@
+"""The MkDocs plugin: event adapters only. The work is done by the same functions the CLI calls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation, Section
+from mkdocs.structure.pages import Page as MkPage
+from mkdocs.utils import get_relative_url
+
+from build_tools import agents, checks, render
+from build_tools.config import ProvenanceConfig
+from build_tools.diagnostics import Diagnostic
+from build_tools.docs import find_citations, read_page
+from build_tools.project import Project, load_project, settings_from_options
+
+log = get_plugin_logger(__name__)
+THEME_DIR = Path(__file__).parent / "theme"
+STYLESHEET = "assets/stylesheets/provenance.css"
+
+
+class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
+    """Resolve citations, generate the sources page, show badges, write llms.txt."""
+
+    def __init__(self) -> None:
+        self.project: Project | None = None
+        self.errors = 0
+        self.entries: dict[str, agents.PageEntry] = {}
+        self.nav: Navigation | None = None
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        root = Path(config.config_file_path or ".").parent
+        raw = {"docs_dir": config.docs_dir, "site_dir": config.site_dir, "site_name": config.site_name,
+               "site_url": config.site_url or "", "site_description": config.site_description or ""}
+        settings = settings_from_options(root, raw, dict(self.config))
+        self.project = load_project(settings, with_pages=False)
+        self.errors = 0
+        self.entries = {}
+        project_checks = checks.run_all(self.project)
+        self._report(project_checks)
+        # Our partials (badges under the title) sit between the site's own overrides and the theme.
+        position = 1 if config.theme.custom_dir else 0
+        if str(THEME_DIR) not in config.theme.dirs:
+            config.theme.dirs.insert(position, str(THEME_DIR))
+        if STYLESHEET not in config.extra_css:
+            config.extra_css.append(STYLESHEET)
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        project = self._project()
+        uri = self.config.sources_page
+        existing = files.get_file_from_path(uri)
+        if existing is not None:
+            files.remove(existing)
+        content = render.sources_page(project.registry, project.accounts)
+        files.append(File.generated(config, uri, content=content))
+        return files
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        self.nav = nav
+        return nav
+
+    def on_page_markdown(self, markdown: str, *, page: MkPage, config: MkDocsConfig, files: Files) -> str:
+        project = self._project()
+        sources_file = files.get_file_from_path(self.config.sources_page)
+        sources_url = get_relative_url(sources_file.url, page.url) if sources_file else self.config.sources_page
+        first_line = 1
+        if page.file.abs_src_path and not page.file.generated_by:
+            src = Path(page.file.abs_src_path)
+            parsed = read_page(src, project.settings.rel(src))
+            self._report(list(checks.check_page(parsed, project.registry)))
+            first_line = parsed.body_start
+        citations, _ = find_citations(markdown, first_line)
+        rendered = render.render_citations(markdown, citations, project.registry, sources_url)
+        page.meta["cited_sources"] = [s.id for s in rendered.cited]
+        return rendered.markdown
+
+    def on_page_content(self, html: str, *, page: MkPage, config: MkDocsConfig, files: Files) -> str:
+        self.entries[page.file.src_uri] = agents.PageEntry(
+            title=str(page.meta.get("title") or page.title or ""),
+            url=_absolute(config, page.url),
+            description=str(page.meta.get("description") or ""),
+            confidence=str(page.meta.get("confidence") or ""),
+        )
+        return html
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        if self.errors:
+            raise PluginError(f"{self.errors} citation or source errors (listed above); the site was not written")
+        return env
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        project = self._project()
+        pages, optional = self._llms_entries()
+        summary = config.site_description or config.site_name
+        text = agents.llms_txt(config.site_name, summary, pages, optional)
+        if len(text) > agents.LLMS_TXT_BUDGET:
+            log.warning(f"llms.txt is {len(text)} characters, over the {agents.LLMS_TXT_BUDGET} budget")
+        Path(config.site_dir, "llms.txt").write_text(text, encoding="utf-8")
+        if self.config.llms_txt_copy:
+            Path(project.settings.root, self.config.llms_txt_copy).write_text(text, encoding="utf-8")
+
+    def _llms_entries(self) -> tuple[list[agents.PageEntry], list[agents.PageEntry]]:
+        pages: list[agents.PageEntry] = []
+        optional: list[agents.PageEntry] = []
+        sources_uri = self.config.sources_page
+
+        def add(item: Any, section: str) -> None:
+            if isinstance(item, Section):
+                for child in item.children:
+                    add(child, section if section != "Profile" else item.title)
+            elif isinstance(item, MkPage):
+                entry = self.entries.get(item.file.src_uri)
+                if entry is None:
+                    return
+                entry = agents.PageEntry(entry.title, entry.url, entry.description, entry.confidence, section)
+                (optional if item.file.src_uri == sources_uri else pages).append(entry)
+
+        for item in self.nav.items if self.nav else []:
+            add(item, "Profile")
+        return pages, optional
+
+    def _report(self, diagnostics: list[Diagnostic]) -> None:
+        for diagnostic in sorted(set(diagnostics), key=Diagnostic.sort_key):
+            if diagnostic.severity == "error":
+                self.errors += 1
+                log.error(str(diagnostic))
+            elif diagnostic.severity == "warning":
+                log.warning(str(diagnostic))
+            else:
+                log.info(str(diagnostic))
+
+    def _project(self) -> Project:
+        if self.project is None:
+            raise PluginError("the provenance plugin was not configured")
+        return self.project
+
+
+def _absolute(config: MkDocsConfig, url: str) -> str:
+    base = (config.site_url or "/").rstrip("/") + "/"
+    return base + url

@@ -1,0 +1,128 @@
+"""Where a profile's pieces live, and loading them all at once for the CLI and the plugin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from build_tools import yamlio
+from build_tools.accounts import Account, load_accounts
+from build_tools.diagnostics import Diagnostic
+from build_tools.docs import Page, iter_pages
+from build_tools.registry import Origin, Registry, Source, load_registry
+
+PLUGIN_NAME = "provenance"
+DEFAULTS = {
+    "registry": "sources/registry.yml",
+    "accounts": "sources/accounts.yml",
+    "sources_page": "sources.md",
+    "llms_txt_copy": "",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths and names for one profile, read from its mkdocs.yml."""
+
+    root: Path
+    docs_dir: Path
+    registry_path: Path
+    accounts_path: Path
+    site_dir: Path
+    site_name: str = ""
+    site_url: str = ""
+    site_description: str = ""
+    sources_page: str = "sources.md"
+    llms_txt_copy: str = ""
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+class SettingsError(Exception):
+    """mkdocs.yml is missing or unreadable."""
+
+
+def settings_from_config(config_file: Path, overrides: dict[str, Any] | None = None) -> Settings:
+    """Read mkdocs.yml (tags like !ENV are ignored) and this plugin's options."""
+    if not config_file.is_file():
+        raise SettingsError(f"no MkDocs configuration at '{config_file}'")
+    try:
+        data = yamlio.load(config_file, lenient_tags=True)
+    except yamlio.YamlError as exc:
+        raise SettingsError(f"{config_file}:{exc.line}: {exc.message}") from None
+    if not isinstance(data, dict):
+        raise SettingsError(f"{config_file}: expected a mapping")
+    options = dict(DEFAULTS)
+    for plugin in data.get("plugins") or []:
+        if isinstance(plugin, dict) and PLUGIN_NAME in plugin:
+            options.update({k: v for k, v in (plugin[PLUGIN_NAME] or {}).items() if k in DEFAULTS})
+    options.update(overrides or {})
+    return settings_from_options(config_file.parent, data, options)
+
+
+def settings_from_options(root: Path, config: dict[str, Any], options: dict[str, Any]) -> Settings:
+    root = root.resolve()
+    return Settings(
+        root=root,
+        docs_dir=(root / str(config.get("docs_dir") or "docs")).resolve(),
+        registry_path=(root / str(options["registry"])).resolve(),
+        accounts_path=(root / str(options["accounts"])).resolve(),
+        site_dir=(root / str(config.get("site_dir") or "site")).resolve(),
+        site_name=str(config.get("site_name") or ""),
+        site_url=str(config.get("site_url") or ""),
+        site_description=str(config.get("site_description") or ""),
+        sources_page=str(options.get("sources_page") or "sources.md"),
+        llms_txt_copy=str(options.get("llms_txt_copy") or ""),
+    )
+
+
+@dataclass
+class Project:
+    """Everything a check or a render needs, loaded once."""
+
+    settings: Settings
+    accounts: list[Account] = field(default_factory=list)
+    registry: Registry = field(default_factory=Registry)
+    pages: list[Page] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def load_project(settings: Settings, *, with_pages: bool = True) -> Project:
+    """Load accounts, registry and pages; what cannot be read becomes a diagnostic."""
+    project = Project(settings=settings)
+    accounts, problems = load_accounts(settings.accounts_path, settings.root)
+    project.accounts = accounts
+    project.diagnostics.extend(problems)
+    registry, problems = load_registry(settings.registry_path, settings.rel(settings.registry_path))
+    project.diagnostics.extend(problems)
+    meta_rel = settings.rel(settings.accounts_path)
+    for account in accounts:
+        # Accounts are citable too: a page can say whose claim something is.
+        if account.id in registry.sources:
+            project.diagnostics.append(
+                Diagnostic(meta_rel, account.line, "R007", "error",
+                           f"account id '{account.id}' is also a source id in the registry")
+            )
+            continue
+        registry.sources[account.id] = Source(
+            id=account.id,
+            title=account.title,
+            tier=account.tier,
+            kind=account.kind,
+            publisher="account",
+            origins=(Origin(account.id, "self"),),
+            line=account.line,
+        )
+    project.registry = registry
+    if with_pages and settings.docs_dir.is_dir():
+        project.pages = iter_pages(settings.docs_dir, settings.root)
+    return project
+
+
+def is_account(source: Source) -> bool:
+    return source.publisher == "account" and any(o.ref == "self" for o in source.origins)

@@ -1,0 +1,137 @@
+"""Rendering for readers: numbered citations, a page's reference list, the sources page."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from html import escape
+
+from build_tools.accounts import Account
+from build_tools.docs import Citation
+from build_tools.project import is_account
+from build_tools.registry import TIER_NAMES, Registry, Source
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    markdown: str
+    cited: tuple[Source, ...]  # in order of first citation: number n is cited[n - 1]
+
+
+def render_citations(body: str, citations: list[Citation], registry: Registry, sources_url: str) -> RenderedPage:
+    """Replace each ``[@a; @b]`` group with numbered links, and append a References list."""
+    numbers: dict[str, int] = {}
+    cited: list[Source] = []
+    groups: dict[tuple[int, int], list[Citation]] = defaultdict(list)
+    for citation in citations:
+        groups[(citation.group_start, citation.group_end)].append(citation)
+    pieces: list[str] = []
+    cursor = 0
+    for (start, end), members in sorted(groups.items()):
+        links = []
+        for citation in members:
+            source = registry.resolve(citation.key)
+            if source is None:
+                links.append(f'<span class="citation-missing" title="unknown source">[?{escape(citation.key)}]</span>')
+                continue
+            if source.id not in numbers:
+                numbers[source.id] = len(cited) + 1
+                cited.append(source)
+            n = numbers[source.id]
+            links.append(
+                f'<a class="citation tier-{source.tier}" href="{sources_url}#{escape(source.id)}" '
+                f'title="{escape(tooltip(source))}">{n}<span class="tier-chip">T{source.tier}</span></a>'
+            )
+        pieces.append(body[cursor:start])
+        pieces.append('<sup class="citations">[' + ", ".join(links) + "]</sup>")
+        cursor = end
+    pieces.append(body[cursor:])
+    markdown = "".join(pieces)
+    if cited:
+        markdown = markdown.rstrip("\n") + "\n\n" + references_section(cited, sources_url)
+    return RenderedPage(markdown, tuple(cited))
+
+
+def tooltip(source: Source) -> str:
+    parts = [source.title]
+    if source.publisher and source.publisher != "account":
+        parts.append(source.publisher)
+    if source.date:
+        parts.append(source.date)
+    parts.append(f"tier {source.tier}: {TIER_NAMES[source.tier]}")
+    return " · ".join(parts)
+
+
+def references_section(cited: tuple[Source, ...] | list[Source], sources_url: str) -> str:
+    lines = ['## References {: #references }', "", '<ol class="references">']
+    for source in cited:
+        lines.append(
+            f'<li id="ref-{escape(source.id)}"><a href="{sources_url}#{escape(source.id)}">{escape(source.title)}</a>'
+            f"{_facts(source)}</li>"
+        )
+    lines.append("</ol>")
+    return "\n".join(lines) + "\n"
+
+
+def _facts(source: Source) -> str:
+    facts = []
+    if source.kind:
+        facts.append(escape(source.kind))
+    if source.date:
+        facts.append(escape(source.date))
+    facts.append(f'<span class="tier tier-{source.tier}">Tier {source.tier}</span>')
+    link = f' · <a href="{escape(source.url)}" rel="nofollow noopener">link</a>' if source.url else ""
+    return " · " + " · ".join(facts) + link
+
+
+def sources_page(registry: Registry, accounts: list[Account], title: str = "Sources") -> str:
+    """The generated sources page: every source by tier, with its id as anchor, and the accounts."""
+    account_titles = {a.id: a.title for a in accounts}
+    lines = [
+        "---",
+        f"title: {title}",
+        "description: Every source cited by the accounts and the pages, grouped by tier.",
+        "---",
+        "",
+        "Every source that the raw accounts or the curated pages cite, registered once. The tier says "
+        "how much a source can carry on its own: **Tier 1** self-published or official, **Tier 2** "
+        "mainstream press or reference works, **Tier 3** blogs, fan transcripts and compiled accounts.",
+        "",
+    ]
+    regular = [s for s in registry.sources.values() if not is_account(s)]
+    for tier in (1, 2, 3):
+        members = sorted((s for s in regular if s.tier == tier), key=lambda s: (s.title.lower(), s.id))
+        lines.append(f"## Tier {tier}: {TIER_NAMES[tier]} {{: #tier-{tier} }}")
+        lines.append("")
+        lines.append(f"{len(members)} sources.")
+        lines.append("")
+        lines.append('<ul class="source-list">')
+        for source in members:
+            cited_by = ", ".join(
+                f"{escape(account_titles.get(o.account, o.account))} [{escape(o.ref)}]" for o in source.origins
+            )
+            lines.append(
+                f'<li id="{escape(source.id)}" class="source tier-{source.tier}"><strong>{escape(source.title)}</strong>'
+                f"{_facts(source)}<br><code>{escape(source.id)}</code>"
+                + (f' <span class="cited-by">cited by {cited_by}</span>' if cited_by else "")
+                + "</li>"
+            )
+        lines.append("</ul>")
+        lines.append("")
+    lines.append("## The accounts {: #accounts }")
+    lines.append("")
+    lines.append(
+        "The raw accounts this profile is compiled from. All are tier 3: compiled or unsourced secondary "
+        "accounts. They are kept byte for byte; a page cites one as `[@account-id]` to say whose claim it reports."
+    )
+    lines.append("")
+    lines.append('<ul class="source-list">')
+    for account in accounts:
+        lines.append(
+            f'<li id="{escape(account.id)}" class="source tier-{account.tier}"><strong>{escape(account.title)}</strong>'
+            f' · {escape(account.kind)} · <span class="tier tier-{account.tier}">Tier {account.tier}</span>'
+            f"<br><code>{escape(account.id)}</code> · sha256 <code>{account.sha256[:16]}…</code>"
+            f"<br><small>{escape(account.produced_by)}</small></li>"
+        )
+    lines.append("</ul>")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,74 @@
+"""Real MkDocs builds: the invented test profile, and the real one, asserting on built files."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+from build_tools.cli import main
+from conftest import ROOT
+
+
+def _build(config: Path, site: Path) -> None:
+    assert main(["-f", str(config), "build", "--site-dir", str(site)]) == 0
+
+
+def test_tiny_profile_builds_with_citations_badges_sources_and_llms_txt(tiny_profile: Path, tmp_path: Path) -> None:
+    site = tmp_path / "out"
+    _build(tiny_profile / "mkdocs.yml", site)
+    index = BeautifulSoup((site / "index.html").read_text(), "html.parser")
+    links = index.select("a.citation")
+    assert [a.get_text() for a in links] == ["1T1", "2T1", "3T2"]
+    assert links[0]["href"] == "sources/#quill-workshop-site"
+    assert "tier 1" in links[0]["title"]
+    assert index.select_one(".badge-confidence").get_text(strip=True) == "Confidence: Medium"
+    assert index.select_one(".badge-depth").get_text(strip=True) == "Depth: Low"
+    assert len(index.select("ol.references li")) == 3
+    nested = BeautifulSoup((site / "people/apprentices/index.html").read_text(), "html.parser")
+    assert nested.select_one("a.citation")["href"] == "../../sources/#tick-2010-visiting-quill-workshop"
+    sources = BeautifulSoup((site / "sources/index.html").read_text(), "html.parser")
+    for source_id in ("quill-workshop-site", "tick-2010-visiting-quill-workshop", "quill-report"):
+        assert sources.find(id=source_id) is not None, source_id
+    llms = (site / "llms.txt").read_text()
+    assert llms.startswith("# Ada Quill: a test profile\n\n> ")
+    assert "- [Ada Quill](https://quill.example/): An invented clockmaker. (confidence: medium)" in llms
+    assert "## Optional" in llms and "https://quill.example/sources/" in llms
+    assert (site / "search/search_index.json").is_file()
+
+
+def test_plain_mkdocs_build_runs_the_plugin_and_strict_fails_on_errors(tiny_profile: Path, tmp_path: Path) -> None:
+    docs = tiny_profile / "docs/index.md"
+    docs.write_text(docs.read_text().replace("[@quill-workshop-site]", "[@quill-workshop]"))
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "s")],
+        cwd=tiny_profile, capture_output=True, text=True,
+    )
+    assert result.returncode == 1
+    assert "C101 error: unknown source 'quill-workshop'" in result.stderr
+    assert not (tmp_path / "s/index.html").exists()
+
+
+def test_real_profile_builds_offline_and_committed_llms_txt_is_current(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    _build(ROOT / "mkdocs.yml", site)
+    for name in ("index.html", "llms.txt", "sources/index.html", "search/search_index.json"):
+        assert (site / name).is_file(), name
+    assert (site / "llms.txt").read_text() == (ROOT / "llms.txt").read_text()
+    # No page loads anything from another host: no external scripts, styles, fonts or images.
+    for page in site.rglob("*.html"):
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        for tag, attr in (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src")):
+            for element in soup.find_all(tag):
+                value = element.get(attr) or ""
+                if tag == "link" and "stylesheet" not in (element.get("rel") or []) and "preconnect" not in (element.get("rel") or []):
+                    continue
+                assert not re.match(r"^(https?:)?//", value), f"{page}: {tag} {value}"
+
+
+def test_toolkit_does_not_know_its_subject() -> None:
+    for path in (ROOT / "build_tools").rglob("*.py"):
+        assert "karpathy" not in path.read_text().lower(), path

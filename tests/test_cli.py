@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from build_tools.cli import main
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "build_tools", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_check_clean_profile_exits_0_and_prints_notes(tiny_profile: Path) -> None:
+    result = _run("check", cwd=tiny_profile)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "A110 note:" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_check_json_lists_findings_and_exits_1(tiny_profile: Path) -> None:
+    (tiny_profile / "docs/index.md").write_text(
+        "---\ntitle: T\ndescription: D\nconfidence: sure\ndepth: low\n---\nClaim [@nobody-2020].\n"
+    )
+    result = _run("check", "--format", "json", cwd=tiny_profile)
+    assert result.returncode == 1
+    payload = json.loads(result.stdout)
+    found = {(d["path"], d["line"], d["code"], d["severity"]) for d in payload["diagnostics"]}
+    assert ("docs/index.md", 4, "F003", "error") in found
+    assert ("docs/index.md", 7, "C101", "error") in found
+
+
+def test_check_github_format(tiny_profile: Path) -> None:
+    (tiny_profile / "docs/index.md").write_text("no front matter [@]\n")
+    result = _run("check", "--format", "github", cwd=tiny_profile)
+    assert result.returncode == 1
+    assert "::error file=docs/index.md,line=1,col=17,title=C102::" in result.stdout
+
+
+def test_usage_errors_exit_2_without_traceback(tmp_path: Path) -> None:
+    result = _run("check", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("build_tools: error: no MkDocs configuration")
+    (tmp_path / "mkdocs.yml").write_text("site_name: [\n")
+    result = _run("check", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert _run("frobnicate", cwd=tmp_path).returncode == 2
+
+
+def test_corrupt_registry_is_reported_not_raised(tiny_profile: Path) -> None:
+    (tiny_profile / "sources/registry.yml").write_bytes(b"sources:\n- id: a\x00\n")
+    result = _run("check", cwd=tiny_profile)
+    assert result.returncode == 1 and "R001 error" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_failed_build_leaves_the_previous_site(tiny_profile: Path, capsys) -> None:
+    site = tiny_profile / "site"
+    assert main(["-f", str(tiny_profile / "mkdocs.yml"), "build"]) == 0
+    before = (site / "index.html").read_bytes()
+    (tiny_profile / "docs/index.md").write_text(
+        "---\ntitle: T\ndescription: D\nconfidence: low\ndepth: low\n---\nChanged [@missing-source].\n"
+    )
+    assert main(["-f", str(tiny_profile / "mkdocs.yml"), "build"]) == 1
+    assert (site / "index.html").read_bytes() == before
+    assert not list(tiny_profile.glob(".site.*"))
+    assert "C101 error" in capsys.readouterr().err

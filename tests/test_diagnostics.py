@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import json
+
+from build_tools.diagnostics import Diagnostic, exit_code, render, summary
+
+
+def test_text_format_is_compiler_style() -> None:
+    d = Diagnostic("docs/a.md", 3, "C101", "error", "unknown source 'x'", column=7)
+    assert str(d) == "docs/a.md:3:7: C101 error: unknown source 'x'"
+    assert str(Diagnostic("docs/a.md", 3, "F002", "warning", "m")) == "docs/a.md:3: F002 warning: m"
+
+
+def test_json_format_has_the_documented_keys() -> None:
+    d = Diagnostic("docs/a.md", 3, "C101", "error", "m")
+    payload = json.loads(render([d], "json"))
+    assert payload["diagnostics"][0] == {
+        "path": "docs/a.md", "line": 3, "code": "C101", "severity": "error", "message": "m", "column": None
+    }
+
+
+def test_github_format_escapes_newlines_and_maps_notes() -> None:
+    out = render([Diagnostic("a.md", 1, "A110", "note", "two\nlines")], "github")
+    assert out == "::notice file=a.md,line=1,title=A110::two%0Alines\n"
+
+
+def test_render_sorts_and_deduplicates() -> None:
+    a = Diagnostic("b.md", 2, "X1", "error", "m")
+    b = Diagnostic("a.md", 9, "X1", "error", "m")
+    assert render([a, b, a]).splitlines() == [str(b), str(a)]
+
+
+def test_exit_code_counts_errors_and_warnings_not_notes() -> None:
+    note = Diagnostic("a", 1, "A110", "note", "m")
+    warning = Diagnostic("a", 1, "W1", "warning", "m")
+    assert exit_code([]) == 0
+    assert exit_code([note]) == 0
+    assert exit_code([note, warning]) == 1
+    assert summary([note, warning]) == "0 errors, 1 warnings, 1 notes"

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from build_tools.checks import check_page
+from build_tools.docs import find_citations, read_page
+from build_tools.registry import Origin, Registry, Source
+from build_tools.render import render_citations
+from conftest import write
+
+REGISTRY = Registry(
+    sources={
+        "quill-2004-notes": Source("quill-2004-notes", "Notes on Gears", 1, origins=(Origin("r", "2"),)),
+        "tick-2010-visit": Source("tick-2010-visit", "A visit", 3),
+    },
+    aliases={"r:2": "quill-2004-notes"},
+)
+FRONT = "---\ntitle: T\ndescription: D\nconfidence: medium\ndepth: low\n---\n"
+
+
+def _codes(tmp_path: Path, text: str) -> list[tuple[str, int]]:
+    page = read_page(write(tmp_path / "docs/p.md", text), "docs/p.md")
+    return [(d.code, d.line) for d in check_page(page, REGISTRY)]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("Fine [@quill-2004-notes].\n", []),
+        ("Alias works [@r:2].\n", []),
+        ("Two [@quill-2004-notes; @tick-2010-visit].\n", []),
+        ("Unknown [@quill-2004-note].\n", [("C101", 7)]),
+        ("Empty [@].\n", [("C102", 7)]),
+        ("Space [@ quill-2004-notes].\n", [("C102", 7)]),
+        ("Stray [@quill-2004-notes @tick-2010-visit].\n", [("C102", 7)]),
+        ("Mail [me@quill.example] is not a citation.\n", []),
+        ("```\n[@not-a-citation]\n```\nand `[@inline-code]`\n", []),
+        ("line one\n\nline three [@nope].\n", [("C101", 9)]),
+    ],
+)
+def test_citation_checks(tmp_path: Path, body: str, expected: list[tuple[str, int]]) -> None:
+    assert _codes(tmp_path, FRONT + body) == expected
+
+
+def test_unknown_citation_suggests_a_close_id(tmp_path: Path) -> None:
+    page = read_page(write(tmp_path / "p.md", FRONT + "x [@quill-2004-note]\n"), "p.md")
+    (diagnostic,) = check_page(page, REGISTRY)
+    assert "did you mean 'quill-2004-notes'" in diagnostic.message
+    assert (diagnostic.line, diagnostic.column) == (7, 4)
+
+
+@pytest.mark.parametrize(
+    ("front", "codes"),
+    [
+        ("---\ntitle: T\ndescription: D\nconfidence: high\ndepth: medium\n---\n", []),
+        ("---\ntitle: T\ndescription: D\nconfidence: certain\ndepth: low\n---\n", [("F003", 4)]),
+        ("---\ntitle: T\ndescription: D\ndepth: low\n---\n", [("F003", 1)]),
+        ("---\ndescription: D\nconfidence: low\ndepth: low\n---\n", [("F002", 1)]),
+        ("No front matter at all.\n", [("F002", 1)]),
+        ("---\ntitle: [unclosed\n---\n", [("F001", 3)]),
+        ("---\n- a list\n---\n", [("F001", 2)]),
+        ("---\ntitle: !!python/name:os.system\n---\n", [("F001", 2)]),
+    ],
+)
+def test_front_matter_checks(tmp_path: Path, front: str, codes: list[tuple[str, int]]) -> None:
+    assert _codes(tmp_path, front + "Body.\n") == codes
+
+
+def test_invalid_utf8_is_a_diagnostic(tmp_path: Path) -> None:
+    path = tmp_path / "p.md"
+    path.write_bytes(b"---\ntitle: \xff\n---\n")
+    assert [d.code for d in check_page(read_page(path, "p.md"), REGISTRY)] == ["F001"]
+
+
+def test_render_numbers_sources_in_order_of_first_use() -> None:
+    body = "A [@tick-2010-visit]. B [@quill-2004-notes; @tick-2010-visit]. C [@r:2].\n"
+    citations, _ = find_citations(body)
+    rendered = render_citations(body, citations, REGISTRY, "../sources/")
+    assert [s.id for s in rendered.cited] == ["tick-2010-visit", "quill-2004-notes"]
+    assert rendered.markdown.count('href="../sources/#tick-2010-visit"') == 3  # two citations + reference list
+    assert ">2<span" in rendered.markdown and "tier-1" in rendered.markdown
+    assert "## References" in rendered.markdown and "[@" not in rendered.markdown

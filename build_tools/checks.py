@@ -9,9 +9,10 @@ from collections.abc import Iterable, Iterator
 
 from rapidfuzz import process
 
+from build_tools import claims, safety
 from build_tools.accounts import Account, check_account_files, find_inline_markers, parse_reference_list
 from build_tools.diagnostics import Diagnostic
-from build_tools.docs import BADGE_LEVELS, Page, find_citations
+from build_tools.docs import BADGE_LEVELS, Citation, Page, find_citations
 from build_tools.project import Project, is_account
 from build_tools.registry import Registry
 
@@ -96,6 +97,62 @@ def check_page(page: Page, registry: Registry) -> Iterator[Diagnostic]:
                 f"unknown source '{citation.key}'{did_you_mean(citation.key, registry)}",
                 column=citation.column,
             )
+    for unsafe in safety.unsafe_html(page.body):
+        yield Diagnostic(
+            page.rel_path, page.body_start + unsafe.line - 1, "H301", "error",
+            f"unsafe HTML: {unsafe.what}; pages may not run script, remove it", column=unsafe.column,
+        )
+    yield from check_claims(page, citations, registry)
+
+
+FRONT_MATTER_KEYS = {
+    # ours
+    "title", "description", "confidence", "depth", "last_reviewed",
+    # MkDocs and mkdocs-material page keys
+    "template", "hide", "search", "tags", "status", "subtitle", "icon", "comments", "social",
+}
+
+
+def check_claims(page: Page, citations: list[Citation], registry: Registry) -> Iterator[Diagnostic]:
+    """Quotations, uncited figures, markers, weak support, and the confidence badge's ceiling."""
+    weakest: tuple[str, int] | None = None
+    for paragraph in claims.paragraphs(page.body, page.body_start):
+        cited = claims.citations_in(paragraph, citations)
+        sources = [s for s in (registry.resolve(c.key) for c in cited) if s is not None]
+        for offset, quote in claims.uncited_quotations(paragraph):
+            line = paragraph.line + paragraph.text[:offset].count("\n")
+            short = quote if len(quote) <= 40 else quote[:37] + "..."
+            yield Diagnostic(page.rel_path, line, "C201", "error",
+                             f"quotation \"{short}\" has no citation in its sentence; cite its source as [@id]")
+        for match in claims.MARKERS.finditer(paragraph.text):
+            line = paragraph.line + paragraph.text[: match.start()].count("\n")
+            yield Diagnostic(page.rel_path, line, "C203", "warning",
+                             f"'{match.group(0)[:40]}' marker: this claim is unverified; find a source or remove the claim")
+        if not cited:
+            if claims.states_figures(paragraph):
+                yield Diagnostic(page.rel_path, paragraph.line, "C202", "warning",
+                                 "citation needed: this paragraph states dates or figures and cites nothing")
+            continue
+        if sources and all(_needs_better_source(s) for s in sources):
+            names = ", ".join(f"'{s.id}'" for s in sources)
+            yield Diagnostic(page.rel_path, paragraph.line, "C204", "warning",
+                             f"better source needed: only {names} (a reference work or a tier-3 source) supports this paragraph")
+        level = claims.support_level(sources)
+        if level is not None and (weakest is None or claims.LEVELS.index(level) < claims.LEVELS.index(weakest[0])):
+            weakest = (level, paragraph.line)
+    declared = str(page.meta.get("confidence") or "").lower()
+    if weakest and declared in BADGE_LEVELS and claims.LEVELS.index(declared) > claims.LEVELS.index(weakest[0]):
+        yield Diagnostic(
+            page.rel_path, page.meta_lines.get("confidence", 1), "B201", "error",
+            f"confidence '{declared}' exceeds what the citations support ('{weakest[0]}'): "
+            f"the paragraph at line {weakest[1]} is the weakest; lower the badge or cite better sources",
+        )
+
+
+def _needs_better_source(source) -> bool:  # type: ignore[no-untyped-def]
+    if is_account(source):
+        return False  # citing an account attributes a claim to it: the account is its own best source
+    return source.kind == "reference work" or source.tier == 3
 
 
 def check_front_matter(page: Page) -> Iterator[Diagnostic]:
@@ -107,6 +164,12 @@ def check_front_matter(page: Page) -> Iterator[Diagnostic]:
     for key in ("title", "description"):
         if not str(meta.get(key) or "").strip():
             yield Diagnostic(page.rel_path, page.meta_lines.get(key, 1), "F002", "error", f"front matter has no '{key}'")
+    for key in meta:
+        if str(key) not in FRONT_MATTER_KEYS:
+            best = process.extractOne(str(key), sorted(FRONT_MATTER_KEYS), score_cutoff=70)
+            hint = f" (did you mean '{best[0]}'?)" if best else f" (known keys: {', '.join(sorted(FRONT_MATTER_KEYS))})"
+            yield Diagnostic(page.rel_path, page.meta_lines.get(str(key), 1), "F004", "error",
+                             f"unknown front matter key '{key}'{hint}")
     for key in ("confidence", "depth"):
         value = meta.get(key)
         line = page.meta_lines.get(key, 1)

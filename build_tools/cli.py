@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from build_tools import checks
-from build_tools.diagnostics import FORMATS, exit_code, render, summary
+from build_tools.diagnostics import FORMATS, exit_code, render, strictened, summary
 from build_tools.importer import import_sources
 from build_tools.project import Settings, SettingsError, load_project, settings_from_config
 from build_tools.registry import dump_registry, load_registry
@@ -47,8 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-f", "--config-file", default="mkdocs.yml", help="the profile's mkdocs.yml (default: %(default)s)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    check = sub.add_parser("check", help="check accounts, registry and pages; exit 1 on errors or warnings")
+    check = sub.add_parser("check", help="check accounts, registry and pages; exit 1 on errors")
     check.add_argument("--format", choices=FORMATS, default="text", help="output format (default: %(default)s)")
+    check.add_argument("--strict", action="store_true", help="turn warnings into errors")
     check.set_defaults(func=cmd_check)
 
     build = sub.add_parser("build", help="run the checks, then build the site atomically into site_dir")
@@ -69,6 +70,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings(args)
     diagnostics = checks.run_all(load_project(settings))
+    if args.strict:
+        diagnostics = strictened(diagnostics)
     sys.stdout.write(render(diagnostics, args.format))
     if args.format == "text":
         print(summary(diagnostics), file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 Severity = Literal["error", "warning", "note"]
@@ -58,12 +58,19 @@ def render(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> str:
 
 
 def summary(diagnostics: Iterable[Diagnostic]) -> str:
-    """One closing line: counts by severity."""
+    """One closing line: 'N errors, M warnings in P files' (and notes, when there are any)."""
     items = list(diagnostics)
     counts = {s: sum(1 for d in items if d.severity == s) for s in SEVERITIES}
-    return f"{counts['error']} errors, {counts['warning']} warnings, {counts['note']} notes"
+    files = len({d.path for d in items if d.severity != "note"})
+    line = f"{counts['error']} errors, {counts['warning']} warnings in {files} files"
+    return line + (f" ({counts['note']} notes)" if counts["note"] else "")
+
+
+def strictened(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """--strict: every warning becomes an error."""
+    return [replace(d, severity="error") if d.severity == "warning" else d for d in diagnostics]
 
 
 def exit_code(diagnostics: Iterable[Diagnostic]) -> int:
-    """0 when clean, 1 when there is an error or a warning. Notes never fail a run."""
-    return 1 if any(d.severity in ("error", "warning") for d in diagnostics) else 0
+    """0 when there is no error, 1 when there is. Warnings fail only under --strict; notes never."""
+    return 1 if any(d.severity == "error" for d in diagnostics) else 0

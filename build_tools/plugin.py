@@ -77,6 +77,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             first_line = parsed.body_start
         citations, _ = find_citations(markdown, first_line)
         rendered = render.render_citations(markdown, citations, project.registry, sources_url)
+        rendered = render.RenderedPage(render.mark_unverified(rendered.markdown), rendered.cited)
         page.meta["cited_sources"] = [s.id for s in rendered.cited]
         return rendered.markdown
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from html import escape
 
 from build_tools.accounts import Account
-from build_tools.docs import Citation
+from build_tools.claims import MARKERS
+from build_tools.docs import Citation, mask_code
 from build_tools.project import is_account
 from build_tools.registry import TIER_NAMES, Registry, Source
 
@@ -135,3 +136,16 @@ def sources_page(registry: Registry, accounts: list[Account], title: str = "Sour
         )
     lines.append("</ul>")
     return "\n".join(lines) + "\n"
+
+
+def mark_unverified(markdown: str) -> str:
+    """Show `[UNVERIFIED ...]` and `[citation needed]` markers as visible labels (not in code)."""
+    masked = mask_code(markdown)
+    pieces, cursor = [], 0
+    for match in MARKERS.finditer(masked):
+        text = markdown[match.start() + 1 : match.end() - 1]
+        pieces.append(markdown[cursor : match.start()])
+        pieces.append(f'<span class="unverified" title="{escape(text)}">{escape(text.split(" ")[0].upper())}</span>')
+        cursor = match.end()
+    pieces.append(markdown[cursor:])
+    return "".join(pieces)

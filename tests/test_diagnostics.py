@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from build_tools.diagnostics import Diagnostic, exit_code, render, summary
+from build_tools.diagnostics import Diagnostic, exit_code, render, strictened, summary
 
 
 def test_text_format_is_compiler_style() -> None:
@@ -30,10 +30,13 @@ def test_render_sorts_and_deduplicates() -> None:
     assert render([a, b, a]).splitlines() == [str(b), str(a)]
 
 
-def test_exit_code_counts_errors_and_warnings_not_notes() -> None:
+def test_exit_code_counts_errors_and_strict_turns_warnings_into_errors() -> None:
     note = Diagnostic("a", 1, "A110", "note", "m")
-    warning = Diagnostic("a", 1, "W1", "warning", "m")
+    warning = Diagnostic("b", 1, "W1", "warning", "m")
+    error = Diagnostic("c", 1, "E1", "error", "m")
     assert exit_code([]) == 0
-    assert exit_code([note]) == 0
-    assert exit_code([note, warning]) == 1
-    assert summary([note, warning]) == "0 errors, 1 warnings, 1 notes"
+    assert exit_code([note, warning]) == 0
+    assert exit_code([note, warning, error]) == 1
+    assert exit_code(strictened([note, warning])) == 1
+    assert [d.severity for d in strictened([note, warning])] == ["note", "error"]
+    assert summary([note, warning, error]) == "1 errors, 1 warnings in 2 files (1 notes)"

@@ -82,3 +82,11 @@ def test_render_numbers_sources_in_order_of_first_use() -> None:
     assert rendered.markdown.count('href="../sources/#tick-2010-visit"') == 3  # two citations + reference list
     assert ">2<span" in rendered.markdown and "tier-1" in rendered.markdown
     assert "## References" in rendered.markdown and "[@" not in rendered.markdown
+
+
+def test_unverified_markers_render_visibly_outside_code() -> None:
+    from build_tools.render import mark_unverified
+
+    out = mark_unverified("Claim [UNVERIFIED — no source]. `[UNVERIFIED]` stays.\n")
+    assert '<span class="unverified" title="UNVERIFIED — no source">UNVERIFIED</span>' in out
+    assert "`[UNVERIFIED]`" in out

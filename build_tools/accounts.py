@@ -200,12 +200,22 @@ def parse_reference_list(account: Account, text: str) -> tuple[list[ReferenceEnt
     entries: list[ReferenceEntry] = []
     seen: dict[str, int] = {}
     heading_tier: str | None = None
+    heading_line, heading_entries = 0, 0
+
+    def close_heading() -> None:
+        if heading_line and heading_entries == 0:
+            diagnostics.append(
+                Diagnostic(account.rel_path, heading_line, "A106", "note",
+                           f"the 'Tier {heading_tier}' heading lists no sources")
+            )
+
     for index in range(start + 1, len(lines)):
         line_no = index + 1
         line = lines[index]
         heading = _HEADING_TIER.match(line.strip())
         if heading:
-            heading_tier = heading.group(1)
+            close_heading()
+            heading_tier, heading_line, heading_entries = heading.group(1), line_no, 0
             continue
         if account.style == "bracketed":
             match = _BRACKET_ENTRY.match(line)
@@ -215,6 +225,7 @@ def parse_reference_list(account: Account, text: str) -> tuple[list[ReferenceEnt
             entry = _numbered_entry(account, match, line_no, diagnostics) if match else None
         if entry is None:
             continue
+        heading_entries += 1
         if entry.ref in seen:
             diagnostics.append(
                 Diagnostic(
@@ -225,6 +236,7 @@ def parse_reference_list(account: Account, text: str) -> tuple[list[ReferenceEnt
             continue
         seen[entry.ref] = line_no
         entries.append(entry)
+    close_heading()
     return entries, diagnostics
 
 

@@ -5,16 +5,19 @@ Codes: A accounts, R registry, F front matter, C citations. Tests assert codes, 
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections.abc import Iterable, Iterator
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 
 from build_tools import claims, safety
 from build_tools.accounts import Account, check_account_files, find_inline_markers, parse_reference_list
 from build_tools.diagnostics import Diagnostic
 from build_tools.docs import BADGE_LEVELS, Citation, Page, find_citations
 from build_tools.project import Project, is_account
-from build_tools.registry import Registry
+from build_tools.dates import parse_iso
+from build_tools.registry import Registry, Source
 
 
 def run_all(project: Project) -> list[Diagnostic]:
@@ -25,9 +28,84 @@ def run_all(project: Project) -> list[Diagnostic]:
     found.extend(check_account_files(project.accounts, meta_rel))
     found.extend(check_account_references(project.accounts, project.registry))
     found.extend(check_registry_aliases(project.registry, project.accounts))
+    found.extend(check_registry_fields(project.registry))
+    found.extend(check_registry_duplicates(project.registry))
+    cited: set[str] = set()
     for page in project.pages:
         found.extend(check_page(page, project.registry))
+        for citation in find_citations(page.body, page.body_start)[0]:
+            source = project.registry.resolve(citation.key)
+            if source is not None:
+                cited.add(source.id)
+    if project.pages:
+        found.extend(check_uncited_sources(project.registry, cited))
     return found
+
+
+def check_registry_fields(registry: Registry, today: datetime.date | None = None) -> Iterator[Diagnostic]:
+    """Completeness: http(s) urls, dates that parse and are not in the future, real titles."""
+    today = today or datetime.date.today()
+    for source in registry.sources.values():
+        if source.url and not re.match(r"^https?://[^\s/]+\.[^\s]+$", source.url):
+            yield Diagnostic(registry.path, source.line, "R012", "error",
+                             f"source '{source.id}' has url '{source.url}'; it must be an http(s) url")
+        if source.date:
+            parsed = parse_iso(source.date)
+            if parsed is None:
+                yield Diagnostic(registry.path, source.line, "R013", "error",
+                                 f"source '{source.id}' has date '{source.date}'; write YYYY, YYYY-MM or YYYY-MM-DD")
+            elif parsed > today:
+                yield Diagnostic(registry.path, source.line, "R013", "error",
+                                 f"source '{source.id}' has date '{source.date}', which lies in the future")
+        if re.match(r"^(https?://|www\.)\S+$", source.title.strip()):
+            yield Diagnostic(registry.path, source.line, "R014", "error",
+                             f"source '{source.id}' has a bare url as its title; give the work's title")
+
+
+def check_registry_duplicates(registry: Registry) -> Iterator[Diagnostic]:
+    """Two entries that look like the same source: the same url, or near-identical titles and kinds."""
+    regular = [s for s in registry.sources.values() if not is_account(s)]
+    by_url: dict[str, Source] = {}
+    for source in sorted(regular, key=lambda s: s.line):
+        if not source.url:
+            continue
+        key = re.sub(r"^https?://(www\.)?", "", source.url).rstrip("/").lower()
+        if key in by_url:
+            first = by_url[key]
+            yield Diagnostic(registry.path, source.line, "R008", "warning",
+                             f"'{first.id}' and '{source.id}' look like the same source (same url); merge them")
+        else:
+            by_url[key] = source
+    keys = {s.id: _title_key(s.title) for s in regular}
+    blocks: dict[str, list[Source]] = {}
+    for source in regular:  # block on the title's rarest-looking word, so cost stays near-linear
+        words = sorted(set(keys[source.id].split()), key=lambda w: (-len(w), w))[:2]
+        for word in words:
+            blocks.setdefault(word, []).append(source)
+    seen: set[tuple[str, str]] = set()
+    for members in blocks.values():
+        for i, left in enumerate(members):
+            for right in members[i + 1 :]:
+                pair = tuple(sorted((left.id, right.id)))
+                if pair in seen or left.kind != right.kind or not keys[left.id] or not keys[right.id]:
+                    continue
+                seen.add(pair)
+                if fuzz.token_sort_ratio(keys[left.id], keys[right.id]) >= 95 and (left.date or "")[:4] == (right.date or "")[:4]:
+                    later = max(left, right, key=lambda s: s.line)
+                    yield Diagnostic(registry.path, later.line, "R008", "warning",
+                                     f"'{pair[0]}' and '{pair[1]}' look like the same source (titles match); merge them")
+
+
+def _title_key(title: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
+
+
+def check_uncited_sources(registry: Registry, cited: set[str]) -> Iterator[Diagnostic]:
+    """A registered source no page and no account cites."""
+    for source in registry.sources.values():
+        if not source.origins and source.id not in cited:
+            yield Diagnostic(registry.path, source.line, "R020", "warning",
+                             f"source '{source.id}' is cited by no page and no account; cite it or remove it")
 
 
 def check_account_references(accounts: Iterable[Account], registry: Registry) -> Iterator[Diagnostic]:
@@ -47,13 +125,21 @@ def check_account_references(accounts: Iterable[Account], registry: Registry) ->
                     f"reference [{entry.ref}] of '{account.id}' is not in the registry; "
                     "run 'python -m build_tools import-sources'",
                 )
+        markers = find_inline_markers(account, text)
         if not account.inline_markers_resolve:
+            if markers:
+                yield Diagnostic(
+                    account.rel_path, markers[0].line, "A107", "note",
+                    f"account '{account.id}' uses {len(markers)} inline markers that, by its own account, are not "
+                    f"linked to its {len(entries)}-entry source list: none of its claims can be traced to a source",
+                    column=markers[0].column,
+                )
             continue
         reported: set[str] = set()
-        for marker in find_inline_markers(account, text):
+        for marker in markers:
             if marker.ref not in defined and marker.ref not in reported:
                 reported.add(marker.ref)
-                uses = sum(1 for m in find_inline_markers(account, text) if m.ref == marker.ref)
+                uses = sum(1 for m in markers if m.ref == marker.ref)
                 yield Diagnostic(
                     account.rel_path, marker.line, "A110", "note",
                     f"account '{account.id}' cites [{marker.ref}] {'once' if uses == 1 else f'{uses} times'} but its source list never defines it; "

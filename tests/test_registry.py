@@ -141,3 +141,54 @@ def test_registry_file_is_sorted_by_id() -> None:
     text = (ROOT / "sources/registry.yml").read_text()
     ids = re.findall(r"^- id: (\S+)$", text, re.M)
     assert ids == sorted(ids) and len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize(
+    ("block", "code"),
+    [
+        ("  url: ftp://files.example.org/x\n", "R012"),
+        ("  url: karpathy.ai\n", "R012"),
+        ("  date: 2017-13-40\n", "R013"),
+        ("  date: last spring\n", "R013"),
+        ("  date: '2999-01-01'\n", "R013"),
+    ],
+)
+def test_registry_field_checks(tmp_path: Path, block: str, code: str) -> None:
+    from build_tools.checks import check_registry_fields
+
+    write(tmp_path / "r.yml", "sources:\n- id: a\n  title: A\n  tier: 1\n" + block)
+    registry, problems = load_registry(tmp_path / "r.yml", "r.yml")
+    assert problems == []
+    assert [d.code for d in check_registry_fields(registry)] == [code]
+
+
+def test_bare_url_title_and_duplicates_and_uncited(tmp_path: Path) -> None:
+    from build_tools.checks import check_registry_duplicates, check_registry_fields, check_uncited_sources
+
+    write(
+        tmp_path / "r.yml",
+        "sources:\n"
+        "- id: a\n  title: https://example.org/post\n  tier: 3\n"
+        "- id: b\n  title: Notes on Gears\n  kind: blog post\n  url: https://gears.example/notes\n  tier: 1\n"
+        "- id: c\n  title: Notes on gears!\n  kind: blog post\n  tier: 1\n"
+        "- id: d\n  title: Other\n  url: http://www.gears.example/notes/\n  tier: 1\n",
+    )
+    registry, _ = load_registry(tmp_path / "r.yml", "r.yml")
+    assert [d.code for d in check_registry_fields(registry)] == ["R014"]
+    dupes = sorted((d.code, d.line) for d in check_registry_duplicates(registry))
+    assert dupes == [("R008", 10), ("R008", 14)]
+    assert sorted(d.message.split("'")[1] for d in check_uncited_sources(registry, {"a", "b"})) == ["c", "d"]
+
+
+def test_account_audit_of_the_real_report_names_its_defects() -> None:
+    from build_tools.checks import run_all
+
+    findings = run_all(_real())
+    by_code = {}
+    for d in findings:
+        by_code.setdefault(d.code, []).append(d)
+    assert any("[45]" in d.message for d in by_code["A110"])  # cited, never defined
+    assert [d.line for d in by_code["A106"]] == [548]  # the empty 'Tier 2.5' heading
+    assert len(by_code["A103"]) == 9  # tier labels that disagree with their heading
+    assert by_code["A107"][0].path == "sources/accounts/absorb-md.txt"  # markers not linked to its list
+    assert all(d.severity == "note" for code in ("A103", "A106", "A107", "A110") for d in by_code[code])

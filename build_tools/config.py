@@ -12,5 +12,7 @@ class ProvenanceConfig(base.Config):
     registry = c.Type(str, default=DEFAULTS["registry"])
     accounts = c.Type(str, default=DEFAULTS["accounts"])
     sources_page = c.Type(str, default=DEFAULTS["sources_page"])
+    # The generated page on the raw accounts' reliability; "" turns it off.
+    source_audit_page = c.Type(str, default="source-audit.md")
     # Also write the built llms.txt to this path (relative to mkdocs.yml), e.g. "llms.txt".
     llms_txt_copy = c.Type(str, default=DEFAULTS["llms_txt_copy"])

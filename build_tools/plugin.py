@@ -32,6 +32,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.errors = 0
         self.entries: dict[str, agents.PageEntry] = {}
         self.nav: Navigation | None = None
+        self.account_findings: list[Diagnostic] = []
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").parent
@@ -42,6 +43,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.errors = 0
         self.entries = {}
         project_checks = checks.run_all(self.project)
+        self.account_findings = [d for d in project_checks if d.path.startswith(tuple(a.rel_path for a in self.project.accounts))] if self.project.accounts else []
         self._report(project_checks)
         # Our partials (badges under the title) sit between the site's own overrides and the theme.
         position = 1 if config.theme.custom_dir else 0
@@ -59,6 +61,13 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             files.remove(existing)
         content = render.sources_page(project.registry, project.accounts)
         files.append(File.generated(config, uri, content=content))
+        audit_uri = self.config.source_audit_page
+        if audit_uri and project.accounts:
+            existing = files.get_file_from_path(audit_uri)
+            if existing is not None:
+                files.remove(existing)
+            audit = render.source_audit_page(project.accounts, self.account_findings, project.registry)
+            files.append(File.generated(config, audit_uri, content=audit))
         return files
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
@@ -120,7 +129,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
                 if entry is None:
                     return
                 entry = agents.PageEntry(entry.title, entry.url, entry.description, entry.confidence, section)
-                (optional if item.file.src_uri == sources_uri else pages).append(entry)
+                is_optional = item.file.src_uri in (sources_uri, self.config.source_audit_page)
+                (optional if is_optional else pages).append(entry)
 
         for item in self.nav.items if self.nav else []:
             add(item, "Profile")

@@ -149,3 +149,37 @@ def mark_unverified(markdown: str) -> str:
         cursor = match.end()
     pieces.append(markdown[cursor:])
     return "".join(pieces)
+
+
+def source_audit_page(accounts: list[Account], findings: list, registry: Registry, title: str = "Source audit") -> str:
+    """A page on how reliable each raw account is: what it is, and the defects the checks found in it."""
+    lines = [
+        "---",
+        f"title: {title}",
+        "description: What each raw account is, how it was produced, and the citation defects found in it.",
+        "---",
+        "",
+        "The profile is compiled from the raw accounts below. They are kept byte for byte and never edited; "
+        "this page lists what the checks found in each, so a reader can judge how far to trust it.",
+        "",
+    ]
+    for account in accounts:
+        own = sorted((f for f in findings if f.path == account.rel_path), key=lambda f: (f.line, f.code))
+        registered = sum(1 for s in registry.sources.values() for o in s.origins if o.account == account.id)
+        lines.append(f"## {account.title} {{: #audit-{account.id} }}")
+        lines.append("")
+        lines.append(f"- **Kind:** {account.kind}; tier {account.tier} as an account")
+        lines.append(f"- **How it was produced:** {account.produced_by}")
+        lines.append(f"- **Sources it lists:** {registered} (registered in the sources page)")
+        lines.append(f"- **Cite it as:** `[@{account.id}]`")
+        lines.append("")
+        if own:
+            lines.append("| line | check | finding |")
+            lines.append("|---|---|---|")
+            for finding in own:
+                message = str(finding.message).replace("|", "\\|")
+                lines.append(f"| {finding.line} | {finding.code} | {message} |")
+        else:
+            lines.append("No citation defects found by the checks.")
+        lines.append("")
+    return "\n".join(lines) + "\n"

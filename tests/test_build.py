@@ -54,10 +54,14 @@ def test_plain_mkdocs_build_runs_the_plugin_and_strict_fails_on_errors(tiny_prof
 
 def test_real_profile_builds_offline_and_committed_llms_txt_is_current(tmp_path: Path) -> None:
     site = tmp_path / "site"
-    _build(ROOT / "mkdocs.yml", site)
-    for name in ("index.html", "llms.txt", "sources/index.html", "search/search_index.json"):
+    committed = (ROOT / "llms.txt").read_text()
+    try:
+        _build(ROOT / "mkdocs.yml", site)
+    finally:
+        (ROOT / "llms.txt").write_text(committed)  # the build refreshes it; the test must not
+    for name in ("index.html", "llms.txt", "sources/index.html", "source-audit/index.html", "search/search_index.json"):
         assert (site / name).is_file(), name
-    assert (site / "llms.txt").read_text() == (ROOT / "llms.txt").read_text()
+    assert (site / "llms.txt").read_text() == committed, "llms.txt is out of date: run 'make site' and commit it"
     # No page loads anything from another host: no external scripts, styles, fonts or images.
     for page in site.rglob("*.html"):
         soup = BeautifulSoup(page.read_text(), "html.parser")
@@ -72,3 +76,14 @@ def test_real_profile_builds_offline_and_committed_llms_txt_is_current(tmp_path:
 def test_toolkit_does_not_know_its_subject() -> None:
     for path in (ROOT / "build_tools").rglob("*.py"):
         assert "karpathy" not in path.read_text().lower(), path
+
+
+def test_source_audit_page_lists_each_accounts_defects(tiny_profile: Path, tmp_path: Path) -> None:
+    site = tmp_path / "out"
+    _build(tiny_profile / "mkdocs.yml", site)
+    audit = BeautifulSoup((site / "source-audit/index.html").read_text(), "html.parser")
+    section = audit.find(id="audit-quill-report")
+    assert section is not None and audit.find(id="audit-quill-digest") is not None
+    cells = [td.get_text() for td in audit.select("table td")]
+    assert "A110" in cells and "A103" in cells
+    assert "Source audit" in (site / "llms.txt").read_text()

@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from build_tools import yamlio
 from build_tools.dates import first_date
@@ -115,7 +114,9 @@ def load_accounts(meta_path: Path, root: Path) -> tuple[list[Account], list[Diag
         style = str(refs.get("style", "none")) if isinstance(refs, dict) else "none"
         if style not in STYLES:
             diagnostics.append(
-                Diagnostic(rel, line, "A002", "error", f"unknown reference style '{style}' (one of {', '.join(STYLES)})")
+                Diagnostic(
+                    rel, line, "A002", "error", f"unknown reference style '{style}' (one of {', '.join(STYLES)})"
+                )
             )
             style = "none"
         kinds = {}
@@ -125,7 +126,13 @@ def load_accounts(meta_path: Path, root: Path) -> tuple[list[Account], list[Diag
                     kinds[str(word)] = KindRule(str(rule["kind"]), int(rule["tier"]))
                 else:
                     diagnostics.append(
-                        Diagnostic(rel, yamlio.line_of(rule, line), "A002", "error", f"kind '{word}' needs 'kind' and a 'tier' of 1, 2 or 3")
+                        Diagnostic(
+                            rel,
+                            yamlio.line_of(rule, line),
+                            "A002",
+                            "error",
+                            f"kind '{word}' needs 'kind' and a 'tier' of 1, 2 or 3",
+                        )
                     )
         path = (meta_path.parent / str(entry["file"])).resolve()
         accounts.append(
@@ -141,7 +148,9 @@ def load_accounts(meta_path: Path, root: Path) -> tuple[list[Account], list[Diag
                 style=style,
                 list_heading=str(refs.get("list_heading", "")) if isinstance(refs, dict) else "",
                 kinds=kinds,
-                inline_markers_resolve=bool(refs.get("inline_markers_resolve", True)) if isinstance(refs, dict) else True,
+                inline_markers_resolve=bool(refs.get("inline_markers_resolve", True))
+                if isinstance(refs, dict)
+                else True,
                 line=line,
             )
         )
@@ -194,7 +203,9 @@ def parse_reference_list(account: Account, text: str) -> tuple[list[ReferenceEnt
     diagnostics: list[Diagnostic] = []
     if start == len(lines):
         diagnostics.append(
-            Diagnostic(account.rel_path, 1, "A101", "warning", f"no line starts with the list heading '{account.list_heading}'")
+            Diagnostic(
+                account.rel_path, 1, "A101", "warning", f"no line starts with the list heading '{account.list_heading}'"
+            )
         )
         return [], diagnostics
     entries: list[ReferenceEntry] = []
@@ -205,8 +216,13 @@ def parse_reference_list(account: Account, text: str) -> tuple[list[ReferenceEnt
     def close_heading() -> None:
         if heading_line and heading_entries == 0:
             diagnostics.append(
-                Diagnostic(account.rel_path, heading_line, "A106", "note",
-                           f"the 'Tier {heading_tier}' heading lists no sources")
+                Diagnostic(
+                    account.rel_path,
+                    heading_line,
+                    "A106",
+                    "note",
+                    f"the 'Tier {heading_tier}' heading lists no sources",
+                )
             )
 
     for index in range(start + 1, len(lines)):
@@ -229,7 +245,10 @@ def parse_reference_list(account: Account, text: str) -> tuple[list[ReferenceEnt
         if entry.ref in seen:
             diagnostics.append(
                 Diagnostic(
-                    account.rel_path, line_no, "A102", "note",
+                    account.rel_path,
+                    line_no,
+                    "A102",
+                    "note",
                     f"account defines reference [{entry.ref}] twice (first at line {seen[entry.ref]}); the first is kept",
                 )
             )
@@ -261,7 +280,10 @@ def _bracketed_entry(
     if own_tier and heading_tier and own_tier != heading_tier:
         diagnostics.append(
             Diagnostic(
-                account.rel_path, line_no, "A103", "note",
+                account.rel_path,
+                line_no,
+                "A103",
+                "note",
                 f"reference [{ref}] is labelled Tier {own_tier} but listed under a Tier {heading_tier} heading; "
                 f"its own label is used",
             )
@@ -269,13 +291,16 @@ def _bracketed_entry(
     if tier is None:
         diagnostics.append(
             Diagnostic(
-                account.rel_path, line_no, "A104", "note",
+                account.rel_path,
+                line_no,
+                "A104",
+                "note",
                 f"reference [{ref}] has no tier of 1, 2 or 3 (label {tier_text or 'none'}); it is registered as tier 3",
             )
         )
         tier = 3
     title = title.strip().rstrip(";,.").strip()
-    publisher, work = _split_publisher(title)
+    publisher, _ = split_publisher(title)
     return ReferenceEntry(
         account=account.id,
         ref=ref,
@@ -299,7 +324,13 @@ def _numbered_entry(
     tail = re.search(r"(?P<kind>" + words + r")\s*·\s*(?P<date>\d{4}-\d{2}-\d{2})$", rest) if words else None
     if not tail:
         diagnostics.append(
-            Diagnostic(account.rel_path, line_no, "A105", "note", f"entry {ref}. does not end in 'kind · YYYY-MM-DD'; kept as tier 3")
+            Diagnostic(
+                account.rel_path,
+                line_no,
+                "A105",
+                "note",
+                f"entry {ref}. does not end in 'kind · YYYY-MM-DD'; kept as tier 3",
+            )
         )
         return ReferenceEntry(account.id, ref, line_no, rest, rest, None, first_date(rest), 3, None, "web page", None)
     rule = account.kinds[tail.group("kind")]
@@ -350,7 +381,10 @@ _KIND_RULES: list[tuple[str, str]] = [
     (r"\bgithub\b", "repository"),
     (r"\bsemantic scholar\b", "citation index"),
     (r"\bwikipedia\b", "reference work"),
-    (r"\bcnbc\b|\bfortune\b|\btechcrunch\b|\bbenzinga\b|\byahoo finance\b|\bcleantechnica\b|\btechtimes\b|\bieee spectrum\b", "press"),
+    (
+        r"\bcnbc\b|\bfortune\b|\btechcrunch\b|\bbenzinga\b|\byahoo finance\b|\bcleantechnica\b|\btechtimes\b|\bieee spectrum\b",
+        "press",
+    ),
     (r"\bpodcast\b|\binterview\b", "interview"),
     (r"\btranscript\b", "transcript"),
     (r"\byoutube\b|\bvideo\b", "video"),
@@ -370,16 +404,12 @@ def guess_kind(title: str) -> str:
     return "web page"
 
 
-def _split_publisher(title: str) -> tuple[str | None, str]:
+def split_publisher(title: str) -> tuple[str | None, str]:
+    """('Example Press', 'Ada Quill joins a lab, Feb 9 2023') from 'Example Press — Ada Quill joins ...'."""
     parts = re.split(r"\s+—\s+", title, maxsplit=1)
     if len(parts) == 2 and len(parts[0]) <= 60:
         return parts[0].strip(), parts[1].strip()
     return None, title
-
-
-def split_publisher(title: str) -> tuple[str | None, str]:
-    """('Example Press', 'Ada Quill joins a lab, Feb 9 2023') from 'Example Press — Ada Quill joins ...'."""
-    return _split_publisher(title)
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -387,7 +417,3 @@ def _rel(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def account_as_mapping(account: Account) -> dict[str, Any]:
-    return {"id": account.id, "title": account.title, "kind": account.kind, "tier": account.tier, "file": account.rel_path}

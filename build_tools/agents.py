@@ -46,5 +46,7 @@ def llms_txt(site_name: str, summary: str, pages: list[PageEntry], optional: lis
 def _link(entry: PageEntry) -> str:
     description = entry.description.strip().replace("\n", " ")
     if entry.confidence:
-        description = f"{description} (confidence: {entry.confidence})" if description else f"confidence: {entry.confidence}"
+        description = (
+            f"{description} (confidence: {entry.confidence})" if description else f"confidence: {entry.confidence}"
+        )
     return f"- [{entry.title}]({entry.url})" + (f": {description}" if description else "")

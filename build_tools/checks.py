@@ -13,10 +13,10 @@ from rapidfuzz import fuzz, process
 
 from build_tools import claims, safety
 from build_tools.accounts import Account, check_account_files, find_inline_markers, parse_reference_list
+from build_tools.dates import parse_iso
 from build_tools.diagnostics import Diagnostic
 from build_tools.docs import BADGE_LEVELS, Citation, Page, find_citations
 from build_tools.project import Project, is_account
-from build_tools.dates import parse_iso
 from build_tools.registry import Registry, Source
 
 
@@ -47,19 +47,39 @@ def check_registry_fields(registry: Registry, today: datetime.date | None = None
     today = today or datetime.date.today()
     for source in registry.sources.values():
         if source.url and not re.match(r"^https?://[^\s/]+\.[^\s]+$", source.url):
-            yield Diagnostic(registry.path, source.line, "R012", "error",
-                             f"source '{source.id}' has url '{source.url}'; it must be an http(s) url")
+            yield Diagnostic(
+                registry.path,
+                source.line,
+                "R012",
+                "error",
+                f"source '{source.id}' has url '{source.url}'; it must be an http(s) url",
+            )
         if source.date:
             parsed = parse_iso(source.date)
             if parsed is None:
-                yield Diagnostic(registry.path, source.line, "R013", "error",
-                                 f"source '{source.id}' has date '{source.date}'; write YYYY, YYYY-MM or YYYY-MM-DD")
+                yield Diagnostic(
+                    registry.path,
+                    source.line,
+                    "R013",
+                    "error",
+                    f"source '{source.id}' has date '{source.date}'; write YYYY, YYYY-MM or YYYY-MM-DD",
+                )
             elif parsed > today:
-                yield Diagnostic(registry.path, source.line, "R013", "error",
-                                 f"source '{source.id}' has date '{source.date}', which lies in the future")
+                yield Diagnostic(
+                    registry.path,
+                    source.line,
+                    "R013",
+                    "error",
+                    f"source '{source.id}' has date '{source.date}', which lies in the future",
+                )
         if re.match(r"^(https?://|www\.)\S+$", source.title.strip()):
-            yield Diagnostic(registry.path, source.line, "R014", "error",
-                             f"source '{source.id}' has a bare url as its title; give the work's title")
+            yield Diagnostic(
+                registry.path,
+                source.line,
+                "R014",
+                "error",
+                f"source '{source.id}' has a bare url as its title; give the work's title",
+            )
 
 
 def check_registry_duplicates(registry: Registry) -> Iterator[Diagnostic]:
@@ -72,8 +92,13 @@ def check_registry_duplicates(registry: Registry) -> Iterator[Diagnostic]:
         key = re.sub(r"^https?://(www\.)?", "", source.url).rstrip("/").lower()
         if key in by_url:
             first = by_url[key]
-            yield Diagnostic(registry.path, source.line, "R008", "warning",
-                             f"'{first.id}' and '{source.id}' look like the same source (same url); merge them")
+            yield Diagnostic(
+                registry.path,
+                source.line,
+                "R008",
+                "warning",
+                f"'{first.id}' and '{source.id}' look like the same source (same url); merge them",
+            )
         else:
             by_url[key] = source
     keys = {s.id: _title_key(s.title) for s in regular}
@@ -90,10 +115,18 @@ def check_registry_duplicates(registry: Registry) -> Iterator[Diagnostic]:
                 if pair in seen or left.kind != right.kind or not keys[left.id] or not keys[right.id]:
                     continue
                 seen.add(pair)
-                if fuzz.token_sort_ratio(keys[left.id], keys[right.id]) >= 95 and (left.date or "")[:4] == (right.date or "")[:4]:
+                if (
+                    fuzz.token_sort_ratio(keys[left.id], keys[right.id]) >= 95
+                    and (left.date or "")[:4] == (right.date or "")[:4]
+                ):
                     later = max(left, right, key=lambda s: s.line)
-                    yield Diagnostic(registry.path, later.line, "R008", "warning",
-                                     f"'{pair[0]}' and '{pair[1]}' look like the same source (titles match); merge them")
+                    yield Diagnostic(
+                        registry.path,
+                        later.line,
+                        "R008",
+                        "warning",
+                        f"'{pair[0]}' and '{pair[1]}' look like the same source (titles match); merge them",
+                    )
 
 
 def _title_key(title: str) -> str:
@@ -104,8 +137,13 @@ def check_uncited_sources(registry: Registry, cited: set[str]) -> Iterator[Diagn
     """A registered source no page and no account cites."""
     for source in registry.sources.values():
         if not source.origins and source.id not in cited:
-            yield Diagnostic(registry.path, source.line, "R020", "warning",
-                             f"source '{source.id}' is cited by no page and no account; cite it or remove it")
+            yield Diagnostic(
+                registry.path,
+                source.line,
+                "R020",
+                "warning",
+                f"source '{source.id}' is cited by no page and no account; cite it or remove it",
+            )
 
 
 def check_account_references(accounts: Iterable[Account], registry: Registry) -> Iterator[Diagnostic]:
@@ -121,7 +159,10 @@ def check_account_references(accounts: Iterable[Account], registry: Registry) ->
             alias = f"{account.id}:{entry.ref}"
             if alias not in registry.aliases:
                 yield Diagnostic(
-                    account.rel_path, entry.line, "R010", "error",
+                    account.rel_path,
+                    entry.line,
+                    "R010",
+                    "error",
                     f"reference [{entry.ref}] of '{account.id}' is not in the registry; "
                     "run 'python -m build_tools import-sources'",
                 )
@@ -129,7 +170,10 @@ def check_account_references(accounts: Iterable[Account], registry: Registry) ->
         if not account.inline_markers_resolve:
             if markers:
                 yield Diagnostic(
-                    account.rel_path, markers[0].line, "A107", "note",
+                    account.rel_path,
+                    markers[0].line,
+                    "A107",
+                    "note",
                     f"account '{account.id}' uses {len(markers)} inline markers that, by its own account, are not "
                     f"linked to its {len(entries)}-entry source list: none of its claims can be traced to a source",
                     column=markers[0].column,
@@ -141,7 +185,10 @@ def check_account_references(accounts: Iterable[Account], registry: Registry) ->
                 reported.add(marker.ref)
                 uses = sum(1 for m in markers if m.ref == marker.ref)
                 yield Diagnostic(
-                    account.rel_path, marker.line, "A110", "note",
+                    account.rel_path,
+                    marker.line,
+                    "A110",
+                    "note",
                     f"account '{account.id}' cites [{marker.ref}] {'once' if uses == 1 else f'{uses} times'} but its source list never defines it; "
                     "claims resting on it are unsourced",
                     column=marker.column,
@@ -157,7 +204,10 @@ def check_registry_aliases(registry: Registry, accounts: Iterable[Account]) -> I
         for origin in source.origins:
             if origin.account not in known:
                 yield Diagnostic(
-                    registry.path, source.line, "R011", "error",
+                    registry.path,
+                    source.line,
+                    "R011",
+                    "error",
                     f"source '{source.id}' has an origin in unknown account '{origin.account}'",
                 )
 
@@ -172,30 +222,52 @@ def check_page(page: Page, registry: Registry) -> Iterator[Diagnostic]:
     citations, malformed = find_citations(page.body, page.body_start)
     for bad in malformed:
         yield Diagnostic(
-            page.rel_path, bad.line, "C102", "error",
+            page.rel_path,
+            bad.line,
+            "C102",
+            "error",
             f"malformed citation '{bad.text}': {bad.reason}; write [@id] or [@id1; @id2]",
             column=bad.column,
         )
     for citation in citations:
         if registry.resolve(citation.key) is None:
             yield Diagnostic(
-                page.rel_path, citation.line, "C101", "error",
+                page.rel_path,
+                citation.line,
+                "C101",
+                "error",
                 f"unknown source '{citation.key}'{did_you_mean(citation.key, registry)}",
                 column=citation.column,
             )
     for unsafe in safety.unsafe_html(page.body):
         yield Diagnostic(
-            page.rel_path, page.body_start + unsafe.line - 1, "H301", "error",
-            f"unsafe HTML: {unsafe.what}; pages may not run script, remove it", column=unsafe.column,
+            page.rel_path,
+            page.body_start + unsafe.line - 1,
+            "H301",
+            "error",
+            f"unsafe HTML: {unsafe.what}; pages may not run script, remove it",
+            column=unsafe.column,
         )
     yield from check_claims(page, citations, registry)
 
 
 FRONT_MATTER_KEYS = {
     # ours
-    "title", "description", "confidence", "depth", "last_reviewed",
+    "title",
+    "description",
+    "confidence",
+    "depth",
+    "last_reviewed",
     # MkDocs and mkdocs-material page keys
-    "template", "hide", "search", "tags", "status", "subtitle", "icon", "comments", "social",
+    "template",
+    "hide",
+    "search",
+    "tags",
+    "status",
+    "subtitle",
+    "icon",
+    "comments",
+    "social",
 }
 
 
@@ -208,28 +280,51 @@ def check_claims(page: Page, citations: list[Citation], registry: Registry) -> I
         for offset, quote in claims.uncited_quotations(paragraph):
             line = paragraph.line + paragraph.text[:offset].count("\n")
             short = quote if len(quote) <= 40 else quote[:37] + "..."
-            yield Diagnostic(page.rel_path, line, "C201", "error",
-                             f"quotation \"{short}\" has no citation in its sentence; cite its source as [@id]")
+            yield Diagnostic(
+                page.rel_path,
+                line,
+                "C201",
+                "error",
+                f'quotation "{short}" has no citation in its sentence; cite its source as [@id]',
+            )
         for match in claims.MARKERS.finditer(paragraph.text):
             line = paragraph.line + paragraph.text[: match.start()].count("\n")
-            yield Diagnostic(page.rel_path, line, "C203", "warning",
-                             f"'{match.group(0)[:40]}' marker: this claim is unverified; find a source or remove the claim")
+            yield Diagnostic(
+                page.rel_path,
+                line,
+                "C203",
+                "warning",
+                f"'{match.group(0)[:40]}' marker: this claim is unverified; find a source or remove the claim",
+            )
         if not cited:
             if claims.states_figures(paragraph):
-                yield Diagnostic(page.rel_path, paragraph.line, "C202", "warning",
-                                 "citation needed: this paragraph states dates or figures and cites nothing")
+                yield Diagnostic(
+                    page.rel_path,
+                    paragraph.line,
+                    "C202",
+                    "warning",
+                    "citation needed: this paragraph states dates or figures and cites nothing",
+                )
             continue
         if sources and all(_needs_better_source(s) for s in sources):
             names = ", ".join(f"'{s.id}'" for s in sources)
-            yield Diagnostic(page.rel_path, paragraph.line, "C204", "warning",
-                             f"better source needed: only {names} (a reference work or a tier-3 source) supports this paragraph")
+            yield Diagnostic(
+                page.rel_path,
+                paragraph.line,
+                "C204",
+                "warning",
+                f"better source needed: only {names} (a reference work or a tier-3 source) supports this paragraph",
+            )
         level = claims.support_level(sources)
         if level is not None and (weakest is None or claims.LEVELS.index(level) < claims.LEVELS.index(weakest[0])):
             weakest = (level, paragraph.line)
     declared = str(page.meta.get("confidence") or "").lower()
     if weakest and declared in BADGE_LEVELS and claims.LEVELS.index(declared) > claims.LEVELS.index(weakest[0]):
         yield Diagnostic(
-            page.rel_path, page.meta_lines.get("confidence", 1), "B201", "error",
+            page.rel_path,
+            page.meta_lines.get("confidence", 1),
+            "B201",
+            "error",
             f"confidence '{declared}' exceeds what the citations support ('{weakest[0]}'): "
             f"the paragraph at line {weakest[1]} is the weakest; lower the badge or cite better sources",
         )
@@ -244,27 +339,45 @@ def _needs_better_source(source) -> bool:  # type: ignore[no-untyped-def]
 def check_front_matter(page: Page) -> Iterator[Diagnostic]:
     meta = page.meta
     if not meta:
-        yield Diagnostic(page.rel_path, 1, "F002", "error",
-                         "page has no front matter; start it with '---', title, description, confidence, depth, '---'")
+        yield Diagnostic(
+            page.rel_path,
+            1,
+            "F002",
+            "error",
+            "page has no front matter; start it with '---', title, description, confidence, depth, '---'",
+        )
         return
     for key in ("title", "description"):
         if not str(meta.get(key) or "").strip():
-            yield Diagnostic(page.rel_path, page.meta_lines.get(key, 1), "F002", "error", f"front matter has no '{key}'")
+            yield Diagnostic(
+                page.rel_path, page.meta_lines.get(key, 1), "F002", "error", f"front matter has no '{key}'"
+            )
     for key in meta:
         if str(key) not in FRONT_MATTER_KEYS:
             best = process.extractOne(str(key), sorted(FRONT_MATTER_KEYS), score_cutoff=70)
             hint = f" (did you mean '{best[0]}'?)" if best else f" (known keys: {', '.join(sorted(FRONT_MATTER_KEYS))})"
-            yield Diagnostic(page.rel_path, page.meta_lines.get(str(key), 1), "F004", "error",
-                             f"unknown front matter key '{key}'{hint}")
+            yield Diagnostic(
+                page.rel_path,
+                page.meta_lines.get(str(key), 1),
+                "F004",
+                "error",
+                f"unknown front matter key '{key}'{hint}",
+            )
     for key in ("confidence", "depth"):
         value = meta.get(key)
         line = page.meta_lines.get(key, 1)
         if value is None:
-            yield Diagnostic(page.rel_path, line, "F003", "error",
-                             f"front matter has no '{key}' (one of {', '.join(BADGE_LEVELS)})")
+            yield Diagnostic(
+                page.rel_path, line, "F003", "error", f"front matter has no '{key}' (one of {', '.join(BADGE_LEVELS)})"
+            )
         elif str(value).lower() not in BADGE_LEVELS:
-            yield Diagnostic(page.rel_path, line, "F003", "error",
-                             f"'{key}' is '{value}'; it must be one of {', '.join(BADGE_LEVELS)}")
+            yield Diagnostic(
+                page.rel_path,
+                line,
+                "F003",
+                "error",
+                f"'{key}' is '{value}'; it must be one of {', '.join(BADGE_LEVELS)}",
+            )
 
 
 def did_you_mean(key: str, registry: Registry) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from build_tools.docs import Citation, mask_code
-from build_tools.registry import Registry, Source
+from build_tools.registry import Source
 
 LEVELS = ("low", "medium", "high")
 

@@ -50,9 +50,7 @@ def render(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> str:
         for d in items:
             message = d.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
             col = f",col={d.column}" if d.column is not None else ""
-            lines.append(
-                f"::{kinds[d.severity]} file={d.path},line={d.line}{col},title={d.code}::{message}"
-            )
+            lines.append(f"::{kinds[d.severity]} file={d.path},line={d.line}{col},title={d.code}::{message}")
         return "".join(line + "\n" for line in lines)
     return "".join(f"{d}\n" for d in items)
 

@@ -147,7 +147,9 @@ def find_citations(body: str, first_line: int = 1) -> tuple[list[Citation], list
                 group_ok = False
                 break
             key_line, key_column = position(offset + parsed.start("at"))
-            citations.append(Citation(parsed.group("key").rstrip(".:"), key_line, key_column, match.start(), match.end()))
+            citations.append(
+                Citation(parsed.group("key").rstrip(".:"), key_line, key_column, match.start(), match.end())
+            )
             offset += len(item) + 1
         if not group_ok:
             continue

@@ -22,8 +22,28 @@ from build_tools.registry import Origin, Registry, Source, with_origins
 MERGE_SCORE = 92.0
 REVIEW_SCORE = 70.0
 STOPWORDS = {
-    "a", "an", "and", "the", "of", "on", "in", "for", "to", "with", "by", "from", "via", "as", "at",
-    "is", "its", "it", "into", "than", "vs", "s",
+    "a",
+    "an",
+    "and",
+    "the",
+    "of",
+    "on",
+    "in",
+    "for",
+    "to",
+    "with",
+    "by",
+    "from",
+    "via",
+    "as",
+    "at",
+    "is",
+    "its",
+    "it",
+    "into",
+    "than",
+    "vs",
+    "s",
 }
 
 

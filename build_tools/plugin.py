@@ -36,14 +36,20 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").parent
-        raw = {"docs_dir": config.docs_dir, "site_dir": config.site_dir, "site_name": config.site_name,
-               "site_url": config.site_url or "", "site_description": config.site_description or ""}
+        raw = {
+            "docs_dir": config.docs_dir,
+            "site_dir": config.site_dir,
+            "site_name": config.site_name,
+            "site_url": config.site_url or "",
+            "site_description": config.site_description or "",
+        }
         settings = settings_from_options(root, raw, dict(self.config))
         self.project = load_project(settings, with_pages=False)
         self.errors = 0
         self.entries = {}
         project_checks = checks.run_all(self.project)
-        self.account_findings = [d for d in project_checks if d.path.startswith(tuple(a.rel_path for a in self.project.accounts))] if self.project.accounts else []
+        account_paths = {account.rel_path for account in self.project.accounts}
+        self.account_findings = [d for d in project_checks if d.path in account_paths]
         self._report(project_checks)
         # Our partials (badges under the title) sit between the site's own overrides and the theme.
         position = 1 if config.theme.custom_dir else 0

@@ -105,8 +105,13 @@ def load_project(settings: Settings, *, with_pages: bool = True) -> Project:
         # Accounts are citable too: a page can say whose claim something is.
         if account.id in registry.sources:
             project.diagnostics.append(
-                Diagnostic(meta_rel, account.line, "R007", "error",
-                           f"account id '{account.id}' is also a source id in the registry")
+                Diagnostic(
+                    meta_rel,
+                    account.line,
+                    "R007",
+                    "error",
+                    f"account id '{account.id}' is also a source id in the registry",
+                )
             )
             continue
         registry.sources[account.id] = Source(

@@ -92,7 +92,9 @@ def load_registry(path: Path, rel: str) -> tuple[Registry, list[Diagnostic]]:
         data = yamlio.load(path)
     except FileNotFoundError:
         return registry, [
-            Diagnostic(rel, 1, "R001", "error", "source registry is missing; run 'python -m build_tools import-sources'")
+            Diagnostic(
+                rel, 1, "R001", "error", "source registry is missing; run 'python -m build_tools import-sources'"
+            )
         ]
     except yamlio.YamlError as exc:
         return registry, [Diagnostic(rel, exc.line, "R001", "error", exc.message)]
@@ -109,7 +111,9 @@ def load_registry(path: Path, rel: str) -> tuple[Registry, list[Diagnostic]]:
         if source.id in registry.sources:
             first = registry.sources[source.id].line
             diagnostics.append(
-                Diagnostic(rel, source.line, "R002", "error", f"duplicate source id '{source.id}' (first at line {first})")
+                Diagnostic(
+                    rel, source.line, "R002", "error", f"duplicate source id '{source.id}' (first at line {first})"
+                )
             )
             continue
         registry.sources[source.id] = source
@@ -118,7 +122,10 @@ def load_registry(path: Path, rel: str) -> tuple[Registry, list[Diagnostic]]:
                 other, other_line = alias_owner[alias]
                 diagnostics.append(
                     Diagnostic(
-                        rel, source.line, "R006", "error",
+                        rel,
+                        source.line,
+                        "R006",
+                        "error",
                         f"alias '{alias}' points to two sources: '{other}' (line {other_line}) and '{source.id}'",
                     )
                 )
@@ -139,7 +146,10 @@ def _parse_source(entry: Any, rel: str) -> tuple[Source | None, list[Diagnostic]
     if not ID_PATTERN.match(source_id):
         problems.append(
             Diagnostic(
-                rel, line, "R004", "error",
+                rel,
+                line,
+                "R004",
+                "error",
                 f"source id '{source_id}' must be lowercase letters, digits, '.', '_' or '-'",
             )
         )
@@ -149,8 +159,13 @@ def _parse_source(entry: Any, rel: str) -> tuple[Source | None, list[Diagnostic]
     tier = entry.get("tier")
     if tier not in (1, 2, 3):
         problems.append(
-            Diagnostic(rel, entry.line_of("tier") if hasattr(entry, "line_of") else line, "R005", "error",
-                       f"source '{source_id}' has tier {tier!r}; it must be 1, 2 or 3")
+            Diagnostic(
+                rel,
+                entry.line_of("tier") if hasattr(entry, "line_of") else line,
+                "R005",
+                "error",
+                f"source '{source_id}' has tier {tier!r}; it must be 1, 2 or 3",
+            )
         )
         tier = 3
     origins = []
@@ -159,8 +174,13 @@ def _parse_source(entry: Any, rel: str) -> tuple[Source | None, list[Diagnostic]
             origins.append(Origin(str(origin["account"]), str(origin["ref"]), str(origin.get("text") or "")))
         else:
             problems.append(
-                Diagnostic(rel, yamlio.line_of(origin, line), "R003", "error",
-                           f"source '{source_id}': each origin needs 'account' and 'ref'")
+                Diagnostic(
+                    rel,
+                    yamlio.line_of(origin, line),
+                    "R003",
+                    "error",
+                    f"source '{source_id}': each origin needs 'account' and 'ref'",
+                )
             )
     source = Source(
         id=source_id,

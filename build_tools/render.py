@@ -64,7 +64,7 @@ def tooltip(source: Source) -> str:
 
 
 def references_section(cited: tuple[Source, ...] | list[Source], sources_url: str) -> str:
-    lines = ['## References {: #references }', "", '<ol class="references">']
+    lines = ["## References {: #references }", "", '<ol class="references">']
     for source in cited:
         lines.append(
             f'<li id="ref-{escape(source.id)}"><a href="{sources_url}#{escape(source.id)}">{escape(source.title)}</a>'

@@ -16,8 +16,22 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
 from build_tools.docs import mask_code
 
-DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "frame", "frameset", "applet", "base", "meta", "form",
-                  "svg", "math", "style", "link"}
+DANGEROUS_TAGS = {
+    "script",
+    "iframe",
+    "object",
+    "embed",
+    "frame",
+    "frameset",
+    "applet",
+    "base",
+    "meta",
+    "form",
+    "svg",
+    "math",
+    "style",
+    "link",
+}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "srcset"}
 _MD_LINK_TARGET = re.compile(r"\]\(\s*<?([^)>\s]*)")
 

@@ -7,6 +7,7 @@ from build_tools.accounts import find_inline_markers, load_accounts, parse_refer
 from build_tools.checks import check_account_references, run_all
 from build_tools.project import load_project, settings_from_config
 from build_tools.registry import Registry
+
 from conftest import ROOT, write
 
 
@@ -52,7 +53,7 @@ def test_bracketed_list_with_tier_headings_links_and_own_labels(tmp_path: Path) 
         tmp_path,
         "Body cites [1] and [2][3] and a range [1-3].\nSources\n#Tier 1 (Official)\n"
         "- [1] Example Press — Launch note, Feb 9 2023\n"
-        "- [2] [Archive — \"Mirror\" (May 2004)](https://archive.example.org/m) — Tier 2; a mirror\n"
+        '- [2] [Archive — "Mirror" (May 2004)](https://archive.example.org/m) — Tier 2; a mirror\n'
         "#Tier 2.5 (Community)\n- [3] Forum — a thread\n",
     )
     entries, problems = parse_reference_list(account, account.read_text())

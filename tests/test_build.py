@@ -10,6 +10,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 
 from build_tools.cli import main
+
 from conftest import ROOT
 
 
@@ -45,7 +46,9 @@ def test_plain_mkdocs_build_runs_the_plugin_and_strict_fails_on_errors(tiny_prof
     docs.write_text(docs.read_text().replace("[@quill-workshop-site]", "[@quill-workshop]"))
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "s")],
-        cwd=tiny_profile, capture_output=True, text=True,
+        cwd=tiny_profile,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 1
     assert "C101 error: unknown source 'quill-workshop'" in result.stderr
@@ -68,7 +71,11 @@ def test_real_profile_builds_offline_and_committed_llms_txt_is_current(tmp_path:
         for tag, attr in (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src")):
             for element in soup.find_all(tag):
                 value = element.get(attr) or ""
-                if tag == "link" and "stylesheet" not in (element.get("rel") or []) and "preconnect" not in (element.get("rel") or []):
+                if (
+                    tag == "link"
+                    and "stylesheet" not in (element.get("rel") or [])
+                    and "preconnect" not in (element.get("rel") or [])
+                ):
                     continue
                 assert not re.match(r"^(https?:)?//", value), f"{page}: {tag} {value}"
 
@@ -87,3 +94,11 @@ def test_source_audit_page_lists_each_accounts_defects(tiny_profile: Path, tmp_p
     cells = [td.get_text() for td in audit.select("table td")]
     assert "A110" in cells and "A103" in cells
     assert "Source audit" in (site / "llms.txt").read_text()
+
+
+def test_code_is_linted_and_formatted() -> None:
+    paths = [str(ROOT / "build_tools"), str(ROOT / "tests")]
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", *paths], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout
+    fmt = subprocess.run([sys.executable, "-m", "ruff", "format", "--check", *paths], capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stdout

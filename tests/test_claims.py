@@ -8,6 +8,7 @@ from build_tools.checks import check_page
 from build_tools.claims import paragraphs, support_level
 from build_tools.docs import read_page
 from build_tools.registry import Origin, Registry, Source
+
 from conftest import write
 
 REGISTRY = Registry(
@@ -17,8 +18,14 @@ REGISTRY = Registry(
         "press-b": Source("press-b", "Report B", 2, kind="press", publisher="Paper B"),
         "encyclopedia": Source("encyclopedia", "Encyclopedia entry", 2, kind="reference work", publisher="Wiki"),
         "fan-blog": Source("fan-blog", "Fan blog", 3, kind="blog post"),
-        "some-account": Source("some-account", "An account", 3, kind="report", publisher="account",
-                               origins=(Origin("some-account", "self"),)),
+        "some-account": Source(
+            "some-account",
+            "An account",
+            3,
+            kind="report",
+            publisher="account",
+            origins=(Origin("some-account", "self"),),
+        ),
     }
 )
 

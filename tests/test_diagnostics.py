@@ -15,7 +15,12 @@ def test_json_format_has_the_documented_keys() -> None:
     d = Diagnostic("docs/a.md", 3, "C101", "error", "m")
     payload = json.loads(render([d], "json"))
     assert payload["diagnostics"][0] == {
-        "path": "docs/a.md", "line": 3, "code": "C101", "severity": "error", "message": "m", "column": None
+        "path": "docs/a.md",
+        "line": 3,
+        "code": "C101",
+        "severity": "error",
+        "message": "m",
+        "column": None,
     }
 
 

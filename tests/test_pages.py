@@ -8,6 +8,7 @@ from build_tools.checks import check_page
 from build_tools.docs import find_citations, read_page
 from build_tools.registry import Origin, Registry, Source
 from build_tools.render import render_citations
+
 from conftest import write
 
 REGISTRY = Registry(

@@ -9,6 +9,7 @@ from build_tools.accounts import find_inline_markers, parse_reference_list
 from build_tools.importer import import_sources, make_id
 from build_tools.project import load_project, settings_from_config
 from build_tools.registry import Origin, Source, dump_registry, load_registry
+
 from conftest import ROOT, write
 
 
@@ -56,7 +57,7 @@ def test_missing_registry_is_a_diagnostic(tmp_path: Path) -> None:
 def test_dump_is_sorted_and_round_trips(tmp_path: Path) -> None:
     sources = [
         Source("zeta", "Zeta", 2, kind="press", date="2022-07"),
-        Source("alpha", "Alpha: \"quoted\"", 1, url="https://a.example/x", origins=(Origin("acc", "3", "text"),)),
+        Source("alpha", 'Alpha: "quoted"', 1, url="https://a.example/x", origins=(Origin("acc", "3", "text"),)),
     ]
     text = dump_registry(sources)
     assert text.index("id: alpha") < text.index("id: zeta")
@@ -76,8 +77,9 @@ def test_import_merges_same_url_and_keeps_curated_entries(tiny_profile: Path) ->
     assert len(fresh.sources) == 6 and fresh.merged == []
     registry, _ = load_registry(settings.registry_path, "r")
     curated = dict(registry.sources)
-    curated["quill-workshop-site"] = Source("quill-workshop-site", "Curated title", 1,
-                                            origins=registry.sources["quill-workshop-site"].origins)
+    curated["quill-workshop-site"] = Source(
+        "quill-workshop-site", "Curated title", 1, origins=registry.sources["quill-workshop-site"].origins
+    )
     registry.sources = curated
     again = import_sources(project.accounts, registry)
     assert again.added == [] and again.sources["quill-workshop-site"].title == "Curated title"
@@ -86,12 +88,14 @@ def test_import_merges_same_url_and_keeps_curated_entries(tiny_profile: Path) ->
 def test_make_id_is_a_readable_slug() -> None:
     from build_tools.accounts import ReferenceEntry
 
-    entry = ReferenceEntry("a", "1", 1, "", 'Quill, "Notes on Gears," Gazette (May 3, 2004)', None,
-                           "2004-05-03", 1, "1", "blog post", None)
+    entry = ReferenceEntry(
+        "a", "1", 1, "", 'Quill, "Notes on Gears," Gazette (May 3, 2004)', None, "2004-05-03", 1, "1", "blog post", None
+    )
     assert make_id(entry) == "quill-2004-notes-gears-gazette"
 
 
 # The real profile's data: every source its accounts number is registered once.
+
 
 def _real():
     return load_project(settings_from_config(ROOT / "mkdocs.yml"), with_pages=False)

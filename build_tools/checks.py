@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from rapidfuzz import fuzz, process
 
@@ -39,7 +40,18 @@ def run_all(project: Project) -> list[Diagnostic]:
                 cited.add(source.id)
     if project.pages:
         found.extend(check_uncited_sources(project.registry, cited))
-    return found
+    return adjust(found, settings.severity)
+
+
+def adjust(diagnostics: Iterable[Diagnostic], severity: dict[str, str]) -> list[Diagnostic]:
+    """Apply per-code severities from mkdocs.yml; 'off' drops a check's findings."""
+    result = []
+    for diagnostic in diagnostics:
+        level = severity.get(diagnostic.code)
+        if level == "off":
+            continue
+        result.append(replace(diagnostic, severity=level) if level else diagnostic)  # type: ignore[arg-type]
+    return result
 
 
 def check_registry_fields(registry: Registry, today: datetime.date | None = None) -> Iterator[Diagnostic]:
@@ -216,7 +228,8 @@ def check_page(page: Page, registry: Registry) -> Iterator[Diagnostic]:
     """Front matter and citations of one curated page."""
     if page.error:
         line, message = page.error
-        yield Diagnostic(page.rel_path, line, "F001", "error", f"front matter: {message}")
+        prefix = "front matter: " if page.error_code == "F001" else ""
+        yield Diagnostic(page.rel_path, line, page.error_code, "error", f"{prefix}{message}")
         return
     yield from check_front_matter(page)
     citations, malformed = find_citations(page.body, page.body_start)

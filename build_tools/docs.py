@@ -44,6 +44,7 @@ class Page:
     body: str = ""
     body_start: int = 1  # 1-based line of the body's first line in the file
     error: tuple[int, str] | None = None
+    error_code: str = "F001"
 
 
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
@@ -177,9 +178,16 @@ def iter_pages(docs_dir: Path, root: Path) -> list[Page]:
     for path in sorted(docs_dir.rglob("*.md")):
         if any(part.startswith(".") for part in path.relative_to(docs_dir).parts):
             continue
-        try:
-            rel = path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            rel = path.as_posix()
-        pages.append(read_page(path, rel))
+        pages.append(load_page(path, root))
     return pages
+
+
+def load_page(path: Path, root: Path) -> Page:
+    """Read a page of the repository; a link to a file outside it is refused (F005), not read."""
+    root = root.resolve()
+    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
+    if not path.resolve().is_relative_to(root):
+        page = Page(path=path, rel_path=rel)
+        page.error, page.error_code = (1, "is a link to a file outside the repository; copy the content in"), "F005"
+        return page
+    return read_page(path, rel)

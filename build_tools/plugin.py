@@ -16,8 +16,8 @@ from mkdocs.utils import get_relative_url
 from build_tools import agents, checks, render
 from build_tools.config import ProvenanceConfig
 from build_tools.diagnostics import Diagnostic
-from build_tools.docs import find_citations, read_page
-from build_tools.project import Project, load_project, settings_from_options
+from build_tools.docs import find_citations, load_page
+from build_tools.project import Project, SettingsError, load_project, settings_from_options
 
 log = get_plugin_logger(__name__)
 THEME_DIR = Path(__file__).parent / "theme"
@@ -43,7 +43,10 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             "site_url": config.site_url or "",
             "site_description": config.site_description or "",
         }
-        settings = settings_from_options(root, raw, dict(self.config))
+        try:
+            settings = settings_from_options(root, raw, dict(self.config))
+        except SettingsError as exc:
+            raise PluginError(str(exc)) from None
         self.project = load_project(settings, with_pages=False)
         self.errors = 0
         self.entries = {}
@@ -86,9 +89,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         sources_url = get_relative_url(sources_file.url, page.url) if sources_file else self.config.sources_page
         first_line = 1
         if page.file.abs_src_path and not page.file.generated_by:
-            src = Path(page.file.abs_src_path)
-            parsed = read_page(src, project.settings.rel(src))
-            self._report(list(checks.check_page(parsed, project.registry)))
+            parsed = load_page(Path(page.file.abs_src_path), project.settings.root)
+            self._report(checks.adjust(checks.check_page(parsed, project.registry), project.settings.severity))
             first_line = parsed.body_start
         citations, _ = find_citations(markdown, first_line)
         rendered = render.render_citations(markdown, citations, project.registry, sources_url)

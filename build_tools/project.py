@@ -18,7 +18,9 @@ DEFAULTS = {
     "accounts": "sources/accounts.yml",
     "sources_page": "sources.md",
     "llms_txt_copy": "",
+    "severity": {},
 }
+SEVERITY_LEVELS = ("error", "warning", "note", "off")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Settings:
     site_description: str = ""
     sources_page: str = "sources.md"
     llms_txt_copy: str = ""
+    severity: dict[str, str] = field(default_factory=dict)  # check code -> error|warning|note|off
 
     def rel(self, path: Path) -> str:
         try:
@@ -78,7 +81,24 @@ def settings_from_options(root: Path, config: dict[str, Any], options: dict[str,
         site_description=str(config.get("site_description") or ""),
         sources_page=str(options.get("sources_page") or "sources.md"),
         llms_txt_copy=str(options.get("llms_txt_copy") or ""),
+        severity=_severity(options.get("severity")),
     )
+
+
+def _severity(value: Any) -> dict[str, str]:
+    """The `severity:` option: {CODE: error|warning|note|off}, as MkDocs' own `validation:` block."""
+    if not value:
+        return {}
+    if not isinstance(value, dict):
+        raise SettingsError("plugin option 'severity' must map check codes to error, warning, note or off")
+    result = {}
+    for code, level in value.items():
+        if level is False:  # YAML 1.1 reads a bare `off` as false
+            level = "off"
+        if str(level) not in SEVERITY_LEVELS:
+            raise SettingsError(f"severity of '{code}' is '{level}'; use one of {', '.join(SEVERITY_LEVELS)}")
+        result[str(code)] = str(level)
+    return result
 
 
 @dataclass

@@ -64,3 +64,24 @@ def test_failed_build_leaves_the_previous_site(tiny_profile: Path, capsys) -> No
     assert (site / "index.html").read_bytes() == before
     assert not list(tiny_profile.glob(".site.*"))
     assert "C101 error" in capsys.readouterr().err
+
+
+def test_per_check_severity_from_mkdocs_yml(tiny_profile: Path) -> None:
+    config = tiny_profile / "mkdocs.yml"
+    # The fixture's apprentices page rests on a tier-3 blog only: C204 is a warning by default.
+    assert "C204 warning" in _run("check", cwd=tiny_profile).stdout
+    config.write_text(
+        config.read_text().replace("  - provenance\n", "  - provenance:\n      severity: {C204: error, A110: off}\n")
+    )
+    result = _run("check", cwd=tiny_profile)
+    assert result.returncode == 1 and "C204 error" in result.stdout and "A110" not in result.stdout
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-d", str(tiny_profile / "out")],
+        cwd=tiny_profile,
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 1 and "C204 error" in build.stderr
+    config.write_text(config.read_text().replace("C204: error", "C204: fatal"))
+    result = _run("check", cwd=tiny_profile)
+    assert result.returncode == 2 and "use one of error, warning, note, off" in result.stderr

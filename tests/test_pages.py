@@ -91,3 +91,13 @@ def test_unverified_markers_render_visibly_outside_code() -> None:
     out = mark_unverified("Claim [UNVERIFIED — no source]. `[UNVERIFIED]` stays.\n")
     assert '<span class="unverified" title="UNVERIFIED — no source">UNVERIFIED</span>' in out
     assert "`[UNVERIFIED]`" in out
+
+
+def test_a_link_to_a_file_outside_the_repository_is_refused(tiny_profile: Path, tmp_path: Path) -> None:
+    from build_tools.checks import run_all
+    from build_tools.project import load_project, settings_from_config
+
+    secret = write(tmp_path / "outside.md", "---\ntitle: secret\n---\nsecret text\n")
+    (tiny_profile / "docs/link.md").symlink_to(secret)
+    found = [d for d in run_all(load_project(settings_from_config(tiny_profile / "mkdocs.yml"))) if d.code == "F005"]
+    assert [(d.path, d.severity) for d in found] == [("docs/link.md", "error")]

@@ -34,7 +34,7 @@ def run_all(project: Project) -> list[Diagnostic]:
     cited: set[str] = set()
     for page in project.pages:
         found.extend(check_page(page, project.registry))
-        for citation in find_citations(page.body, page.body_start)[0]:
+        for citation in page_citations(page)[0]:
             source = project.registry.resolve(citation.key)
             if source is not None:
                 cited.add(source.id)
@@ -114,13 +114,19 @@ def check_registry_duplicates(registry: Registry) -> Iterator[Diagnostic]:
         else:
             by_url[key] = source
     keys = {s.id: _title_key(s.title) for s in regular}
+    frequency: dict[str, int] = {}
+    for key in keys.values():
+        for word in set(key.split()):
+            frequency[word] = frequency.get(word, 0) + 1
     blocks: dict[str, list[Source]] = {}
     for source in regular:  # block on the title's rarest-looking word, so cost stays near-linear
-        words = sorted(set(keys[source.id].split()), key=lambda w: (-len(w), w))[:2]
+        words = sorted(set(keys[source.id].split()), key=lambda w: (frequency[w], -len(w), w))[:2]
         for word in words:
             blocks.setdefault(word, []).append(source)
     seen: set[tuple[str, str]] = set()
     for members in blocks.values():
+        if len(members) > 50:
+            continue  # a word this common says nothing; the other block word still pairs true twins
         for i, left in enumerate(members):
             for right in members[i + 1 :]:
                 pair = tuple(sorted((left.id, right.id)))
@@ -232,7 +238,7 @@ def check_page(page: Page, registry: Registry) -> Iterator[Diagnostic]:
         yield Diagnostic(page.rel_path, line, page.error_code, "error", f"{prefix}{message}")
         return
     yield from check_front_matter(page)
-    citations, malformed = find_citations(page.body, page.body_start)
+    citations, malformed = page_citations(page)
     for bad in malformed:
         yield Diagnostic(
             page.rel_path,
@@ -347,6 +353,13 @@ def _needs_better_source(source) -> bool:  # type: ignore[no-untyped-def]
     if is_account(source):
         return False  # citing an account attributes a claim to it: the account is its own best source
     return source.kind == "reference work" or source.tier == 3
+
+
+def page_citations(page: Page) -> tuple[list[Citation], list]:  # type: ignore[type-arg]
+    """The page's citations, parsed once per page."""
+    if page.citations is None:
+        page.citations = find_citations(page.body, page.body_start)
+    return page.citations
 
 
 def check_front_matter(page: Page) -> Iterator[Diagnostic]:

@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--site-dir", help="where to write the site (default: site_dir of mkdocs.yml)")
     build.set_defaults(func=cmd_build)
 
+    bench = sub.add_parser("bench", help="time the stages on generated corpora (ratios to a same-run baseline)")
+    bench.add_argument("sizes", nargs="*", type=int, help="corpus sizes in pages (default: 100 1000 10000)")
+    bench.set_defaults(func=cmd_bench)
+
     imp = sub.add_parser("import-sources", help="register the sources the accounts cite (keeps curated entries)")
     imp.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
     imp.set_defaults(func=cmd_import)
@@ -159,3 +163,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     settings.registry_path.write_text(dump_registry(regular), encoding="utf-8")
     print(f"wrote {settings.rel(settings.registry_path)}")
     return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from build_tools import bench
+
+    return bench.main([str(size) for size in args.sizes])

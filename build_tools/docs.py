@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,7 @@ class Page:
     body_start: int = 1  # 1-based line of the body's first line in the file
     error: tuple[int, str] | None = None
     error_code: str = "F001"
+    citations: tuple[list[Citation], list[MalformedCitation]] | None = None  # cached by the checks
 
 
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
@@ -91,6 +93,7 @@ _FENCE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})")
 _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
 
+@functools.lru_cache(maxsize=64)
 def mask_code(text: str) -> str:
     """The text with fenced and inline code blanked out (same length and line breaks)."""
     out_lines = []
@@ -116,7 +119,7 @@ def find_citations(body: str, first_line: int = 1) -> tuple[list[Citation], list
     ``first_line`` is the file line of the body's first line, so positions point into the file.
     """
     masked = mask_code(body)
-    line_starts = [0] + [i + 1 for i, ch in enumerate(masked) if ch == "\n"]
+    line_starts = [0] + [m.end() for m in re.finditer("\n", masked)]
     citations: list[Citation] = []
     malformed: list[MalformedCitation] = []
 

@@ -85,3 +85,12 @@ def test_per_check_severity_from_mkdocs_yml(tiny_profile: Path) -> None:
     config.write_text(config.read_text().replace("C204: error", "C204: fatal"))
     result = _run("check", cwd=tiny_profile)
     assert result.returncode == 2 and "use one of error, warning, note, off" in result.stderr
+
+
+def test_bench_corpus_is_clean_and_fully_counted() -> None:
+    from build_tools.bench import bench_check
+
+    (row,) = bench_check([20])
+    assert row["errors"] == 0
+    assert row["citations"] == row["citations_found_by_baseline"] == 200
+    assert row["ratio_to_baseline"] > 0 and row["baseline"]

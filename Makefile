@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: site test check serve import-sources bench lock clean
+.PHONY: site test check serve import-sources reconcile bench lock clean
 
 site: $(VENV)/.installed
 	$(PY) -m build_tools build
@@ -18,6 +18,9 @@ check: $(VENV)/.installed
 
 serve: $(VENV)/.installed
 	$(PY) -m mkdocs serve
+
+reconcile: $(VENV)/.installed
+	$(PY) -m build_tools reconcile
 
 bench: $(VENV)/.installed
 	$(PY) -m build_tools bench

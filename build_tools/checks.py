@@ -17,7 +17,9 @@ from build_tools.accounts import Account, check_account_files, find_inline_marke
 from build_tools.dates import parse_iso
 from build_tools.diagnostics import Diagnostic
 from build_tools.docs import BADGE_LEVELS, Citation, Page, find_citations
+from build_tools.guard import ConflictContext, touches
 from build_tools.project import Project, is_account
+from build_tools.reconcile import Comparison, compare, reconcile_project
 from build_tools.registry import Registry, Source
 
 
@@ -31,9 +33,12 @@ def run_all(project: Project) -> list[Diagnostic]:
     found.extend(check_registry_aliases(project.registry, project.accounts))
     found.extend(check_registry_fields(project.registry))
     found.extend(check_registry_duplicates(project.registry))
+    context = conflict_context(project)
+    if context is not None:
+        found.extend(check_register(project, context.comparison))  # type: ignore[arg-type]
     cited: set[str] = set()
     for page in project.pages:
-        found.extend(check_page(page, project.registry))
+        found.extend(check_page(page, project.registry, context))
         for citation in page_citations(page)[0]:
             source = project.registry.resolve(citation.key)
             if source is not None:
@@ -230,7 +235,47 @@ def check_registry_aliases(registry: Registry, accounts: Iterable[Account]) -> I
                 )
 
 
-def check_page(page: Page, registry: Registry) -> Iterator[Diagnostic]:
+def conflict_context(project: Project) -> ConflictContext | None:
+    """Reconcile the accounts and compare with the register, when the profile has a gazetteer."""
+    if not (project.accounts and project.gazetteer.aliases):
+        return None
+    comparison = compare(reconcile_project(project), project.register)
+    return ConflictContext(project.gazetteer, project.register, comparison.unregistered, comparison)
+
+
+def check_register(project: Project, comparison: Comparison) -> Iterator[Diagnostic]:
+    """Detected conflicts missing from the register, entries that match nothing, unknown sources."""
+    paths = {a.id: a.rel_path for a in project.accounts}
+    register = project.register
+    for conflict in comparison.unregistered:
+        first = conflict.values[0].claims[0]
+        values = " vs ".join(f"'{g.label}'" for g in conflict.values)
+        yield Diagnostic(
+            paths.get(first.account, first.account),
+            first.line,
+            "C302",
+            "warning",
+            f"unregistered conflict '{conflict.id}' ({conflict.subject}, {conflict.attribute}): {values}; "
+            f"record it in {register.path} with ranks and reasons",
+        )
+    for entry, reason in comparison.stale:
+        yield Diagnostic(
+            register.path, entry.line, "C303", "warning", f"conflict '{entry.id}' matches nothing: {reason}"
+        )
+    for entry in register.entries.values():
+        for value in entry.values:
+            for source_id in value.sources:
+                if project.registry.resolve(source_id) is None:
+                    yield Diagnostic(
+                        register.path,
+                        value.line,
+                        "K006",
+                        "error",
+                        f"conflict '{entry.id}': unknown source '{source_id}'{did_you_mean(source_id, project.registry)}",
+                    )
+
+
+def check_page(page: Page, registry: Registry, context: ConflictContext | None = None) -> Iterator[Diagnostic]:
     """Front matter and citations of one curated page."""
     if page.error:
         line, message = page.error
@@ -267,7 +312,7 @@ def check_page(page: Page, registry: Registry) -> Iterator[Diagnostic]:
             f"unsafe HTML: {unsafe.what}; pages may not run script, remove it",
             column=unsafe.column,
         )
-    yield from check_claims(page, citations, registry)
+    yield from check_claims(page, citations, registry, context)
 
 
 FRONT_MATTER_KEYS = {
@@ -290,10 +335,29 @@ FRONT_MATTER_KEYS = {
 }
 
 
-def check_claims(page: Page, citations: list[Citation], registry: Registry) -> Iterator[Diagnostic]:
-    """Quotations, uncited figures, markers, weak support, and the confidence badge's ceiling."""
+def check_claims(
+    page: Page, citations: list[Citation], registry: Registry, context: ConflictContext | None = None
+) -> Iterator[Diagnostic]:
+    """Quotations, uncited figures, markers, weak support, the conflict guard and the badge's ceiling."""
     weakest: tuple[str, int] | None = None
+    unresolved_touch: tuple[str, int] | None = None
+    unresolved = context.unresolved_ids() if context else set()
     for paragraph in claims.paragraphs(page.body, page.body_start):
+        for touch in touches(paragraph, context) if context else ():
+            if touch.deprecated is not None:
+                entry = context.register.entries[touch.conflict_id]  # type: ignore[union-attr]
+                preferred = next((v.value for v in entry.values if v.rank == "preferred"), None)
+                hint = f"; the register prefers '{preferred}'" if preferred else ""
+                yield Diagnostic(
+                    page.rel_path,
+                    touch.line,
+                    "C301",
+                    "error",
+                    f"states '{touch.deprecated.value}' as fact, a deprecated value of conflict '{entry.id}' "
+                    f"({entry.subject}){hint}: {touch.deprecated.reason} Attribute it to its source, or correct it",
+                )
+            if touch.conflict_id in unresolved and unresolved_touch is None:
+                unresolved_touch = (touch.conflict_id, touch.line)
         cited = claims.citations_in(paragraph, citations)
         sources = [s for s in (registry.resolve(c.key) for c in cited) if s is not None]
         for offset, quote in claims.uncited_quotations(paragraph):
@@ -338,15 +402,22 @@ def check_claims(page: Page, citations: list[Citation], registry: Registry) -> I
         if level is not None and (weakest is None or claims.LEVELS.index(level) < claims.LEVELS.index(weakest[0])):
             weakest = (level, paragraph.line)
     declared = str(page.meta.get("confidence") or "").lower()
-    if weakest and declared in BADGE_LEVELS and claims.LEVELS.index(declared) > claims.LEVELS.index(weakest[0]):
-        yield Diagnostic(
-            page.rel_path,
-            page.meta_lines.get("confidence", 1),
-            "B201",
-            "error",
-            f"confidence '{declared}' exceeds what the citations support ('{weakest[0]}'): "
-            f"the paragraph at line {weakest[1]} is the weakest; lower the badge or cite better sources",
-        )
+    if weakest and declared in BADGE_LEVELS:
+        ceiling, why = weakest[0], f"the paragraph at line {weakest[1]} is the weakest"
+        if unresolved_touch is not None:
+            ceiling = claims.lower(ceiling)
+            why += (
+                f", and line {unresolved_touch[1]} touches unresolved conflict '{unresolved_touch[0]}' (one step lower)"
+            )
+        if claims.LEVELS.index(declared) > claims.LEVELS.index(ceiling):
+            yield Diagnostic(
+                page.rel_path,
+                page.meta_lines.get("confidence", 1),
+                "B201",
+                "error",
+                f"confidence '{declared}' exceeds what the citations support ('{ceiling}'): {why}; "
+                "lower the badge or cite better sources",
+            )
 
 
 def _needs_better_source(source) -> bool:  # type: ignore[no-untyped-def]

@@ -32,6 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, SettingsError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader stopped early (| head): not an error of ours
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 2
@@ -58,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="fail on warnings too")
     build.add_argument("--site-dir", help="where to write the site (default: site_dir of mkdocs.yml)")
     build.set_defaults(func=cmd_build)
+
+    rec = sub.add_parser(
+        "reconcile", help="merge the accounts' claims, find where they disagree, compare with the register"
+    )
+    rec.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: %(default)s)")
+    rec.set_defaults(func=cmd_reconcile)
 
     bench = sub.add_parser("bench", help="time the stages on generated corpora (ratios to a same-run baseline)")
     bench.add_argument("sizes", nargs="*", type=int, help="corpus sizes in pages (default: 100 1000 10000)")
@@ -169,3 +178,34 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from build_tools import bench
 
     return bench.main([str(size) for size in args.sizes])
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    import json
+
+    from build_tools.reconcile import report
+
+    project = load_project(_settings(args), with_pages=False)
+    problems = [d for d in project.diagnostics if d.severity == "error"]
+    if problems:
+        sys.stderr.write(render(problems, "text"))
+        raise UsageError("fix the errors above before reconciling")
+    data = report(project)
+    unregistered = [c for c in data["conflicts"] if not c["registered"]]  # type: ignore[union-attr,index]
+    if args.format == "json":
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    else:
+        conflicts = data["conflicts"]
+        print(
+            f"{data['claims']} claims in {data['clusters']} clusters ({data['corroborated_clusters']} stated by several "
+            f"accounts); {len(conflicts)} conflicts, {len(unregistered)} not in the register"  # type: ignore[arg-type]
+        )
+        for conflict in conflicts:  # type: ignore[union-attr]
+            flag = "registered" if conflict["registered"] else "NOT REGISTERED"
+            print(f"\n{conflict['id']}: {conflict['subject']} [{conflict['verdict']}, {flag}]")
+            for value in conflict["values"]:
+                where = ", ".join(f"{c['account']}:{c['line']}" for c in value["claims"])
+                print(f"  {value['rank']:<10} {value['value']}  ({where})")
+        for stale in data["stale"]:  # type: ignore[union-attr]
+            print(f"\nstale register entry {stale['id']}: {stale['reason']}")
+    return 1 if unregistered or data["stale"] else 0

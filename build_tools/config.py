@@ -12,6 +12,10 @@ class ProvenanceConfig(base.Config):
     registry = c.Type(str, default=DEFAULTS["registry"])
     accounts = c.Type(str, default=DEFAULTS["accounts"])
     sources_page = c.Type(str, default=DEFAULTS["sources_page"])
+    gazetteer = c.Type(str, default=DEFAULTS["gazetteer"])
+    conflicts = c.Type(str, default=DEFAULTS["conflicts"])
+    # The generated page on where the accounts disagree; "" turns it off.
+    disagreements_page = c.Type(str, default="disagreements.md")
     # The generated page on the raw accounts' reliability; "" turns it off.
     source_audit_page = c.Type(str, default="source-audit.md")
     # Also write the built llms.txt to this path (relative to mkdocs.yml), e.g. "llms.txt".

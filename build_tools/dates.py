@@ -34,7 +34,7 @@ _PATTERNS = [
     re.compile(_MONTH + r"\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+" + _YEAR + r"\b", re.I),
     re.compile(r"\b(?P<day>[0-3]?\d)\s+" + _MONTH + r",?\s+" + _YEAR + r"\b", re.I),
     re.compile(r"\b" + _MONTH + r",?\s+" + _YEAR + r"\b", re.I),
-    re.compile(r"(?<![\w.:/-])" + _YEAR + r"(?![\w.:/-]|\.\d)"),
+    re.compile(r"(?<![\w.:/-])" + _YEAR + r"(?![\w:/-]|\.\d)"),
 ]
 _ACCESSED = re.compile(r"(accessed|retrieved|checked|fetched|as of)\s*$", re.I)
 

@@ -13,7 +13,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_relative_url
 
-from build_tools import agents, checks, render
+from build_tools import agents, checks, claims, guard, reconcile, render
 from build_tools.config import ProvenanceConfig
 from build_tools.diagnostics import Diagnostic
 from build_tools.docs import find_citations, load_page
@@ -33,6 +33,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.entries: dict[str, agents.PageEntry] = {}
         self.nav: Navigation | None = None
         self.account_findings: list[Diagnostic] = []
+        self.context: guard.ConflictContext | None = None
+        self.report: dict | None = None  # type: ignore[type-arg]
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").parent
@@ -51,6 +53,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.errors = 0
         self.entries = {}
         project_checks = checks.run_all(self.project)
+        self.context = checks.conflict_context(self.project)
+        self.report = reconcile.report(self.project) if self.context is not None else None
         account_paths = {account.rel_path for account in self.project.accounts}
         self.account_findings = [d for d in project_checks if d.path in account_paths]
         self._report(project_checks)
@@ -70,6 +74,15 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             files.remove(existing)
         content = render.sources_page(project.registry, project.accounts)
         files.append(File.generated(config, uri, content=content))
+        page_uri = self.config.disagreements_page
+        if page_uri and self.report is not None:
+            existing = files.get_file_from_path(page_uri)
+            if existing is not None:
+                files.remove(existing)
+            sources_file = files.get_file_from_path(uri)
+            sources_url = get_relative_url(sources_file.url, File(page_uri, "", "", True).url) if sources_file else uri
+            content = render.disagreements_page(self.report, project.registry, project.accounts, sources_url)
+            files.append(File.generated(config, page_uri, content=content))
         audit_uri = self.config.source_audit_page
         if audit_uri and project.accounts:
             existing = files.get_file_from_path(audit_uri)
@@ -90,13 +103,32 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         first_line = 1
         if page.file.abs_src_path and not page.file.generated_by:
             parsed = load_page(Path(page.file.abs_src_path), project.settings.root)
-            self._report(checks.adjust(checks.check_page(parsed, project.registry), project.settings.severity))
+            found = checks.check_page(parsed, project.registry, self.context)
+            self._report(checks.adjust(found, project.settings.severity))
             first_line = parsed.body_start
         citations, _ = find_citations(markdown, first_line)
         rendered = render.render_citations(markdown, citations, project.registry, sources_url)
         rendered = render.RenderedPage(render.mark_unverified(rendered.markdown), rendered.cited)
         page.meta["cited_sources"] = [s.id for s in rendered.cited]
-        return rendered.markdown
+        markdown = rendered.markdown
+        disagreements = files.get_file_from_path(self.config.disagreements_page)
+        if self.context is not None and disagreements is not None and page.file is not disagreements:
+            entries = self._touched(markdown, first_line)
+            if entries:
+                url = get_relative_url(disagreements.url, page.url)
+                markdown = render.conflict_notice(entries, url) + markdown
+        return markdown
+
+    def _touched(self, markdown: str, first_line: int) -> list:  # type: ignore[type-arg]
+        """Registered disagreements (not false alarms) the page speaks of, in order of first mention."""
+        assert self.context is not None
+        ids: list[str] = []
+        for paragraph in claims.paragraphs(markdown, first_line):
+            for touch in guard.touches(paragraph, self.context):
+                if touch.conflict_id not in ids:
+                    ids.append(touch.conflict_id)
+        entries = self.context.register.entries
+        return [entries[i] for i in ids if i in entries and entries[i].verdict != "not a conflict"]
 
     def on_page_content(self, html: str, *, page: MkPage, config: MkDocsConfig, files: Files) -> str:
         self.entries[page.file.src_uri] = agents.PageEntry(
@@ -137,7 +169,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
                 if entry is None:
                     return
                 entry = agents.PageEntry(entry.title, entry.url, entry.description, entry.confidence, section)
-                is_optional = item.file.src_uri in (sources_uri, self.config.source_audit_page)
+                generated = (sources_uri, self.config.source_audit_page, self.config.disagreements_page)
+                is_optional = item.file.src_uri in generated
                 (optional if is_optional else pages).append(entry)
 
         for item in self.nav.items if self.nav else []:

@@ -8,8 +8,10 @@ from typing import Any
 
 from build_tools import yamlio
 from build_tools.accounts import Account, load_accounts
+from build_tools.conflicts import Register, load_register
 from build_tools.diagnostics import Diagnostic
 from build_tools.docs import Page, iter_pages
+from build_tools.gazetteer import Gazetteer, load_gazetteer
 from build_tools.registry import Origin, Registry, Source, load_registry
 
 PLUGIN_NAME = "provenance"
@@ -17,6 +19,8 @@ DEFAULTS = {
     "registry": "sources/registry.yml",
     "accounts": "sources/accounts.yml",
     "sources_page": "sources.md",
+    "gazetteer": "sources/gazetteer.yml",
+    "conflicts": "sources/conflicts.yml",
     "llms_txt_copy": "",
     "severity": {},
 }
@@ -32,6 +36,8 @@ class Settings:
     registry_path: Path
     accounts_path: Path
     site_dir: Path
+    gazetteer_path: Path | None = None
+    conflicts_path: Path | None = None
     site_name: str = ""
     site_url: str = ""
     site_description: str = ""
@@ -76,6 +82,8 @@ def settings_from_options(root: Path, config: dict[str, Any], options: dict[str,
         registry_path=(root / str(options["registry"])).resolve(),
         accounts_path=(root / str(options["accounts"])).resolve(),
         site_dir=(root / str(config.get("site_dir") or "site")).resolve(),
+        gazetteer_path=(root / str(options.get("gazetteer") or DEFAULTS["gazetteer"])).resolve(),
+        conflicts_path=(root / str(options.get("conflicts") or DEFAULTS["conflicts"])).resolve(),
         site_name=str(config.get("site_name") or ""),
         site_url=str(config.get("site_url") or ""),
         site_description=str(config.get("site_description") or ""),
@@ -110,6 +118,8 @@ class Project:
     registry: Registry = field(default_factory=Registry)
     pages: list[Page] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    gazetteer: Gazetteer = field(default_factory=Gazetteer)
+    register: Register = field(default_factory=Register)
 
 
 def load_project(settings: Settings, *, with_pages: bool = True) -> Project:
@@ -144,6 +154,14 @@ def load_project(settings: Settings, *, with_pages: bool = True) -> Project:
             line=account.line,
         )
     project.registry = registry
+    if settings.gazetteer_path is not None:
+        gazetteer, problems = load_gazetteer(settings.gazetteer_path, settings.rel(settings.gazetteer_path), registry)
+        project.gazetteer = gazetteer
+        project.diagnostics.extend(problems)
+    if settings.conflicts_path is not None:
+        register, problems = load_register(settings.conflicts_path, settings.rel(settings.conflicts_path))
+        project.register = register
+        project.diagnostics.extend(problems)
     if with_pages and settings.docs_dir.is_dir():
         project.pages = iter_pages(settings.docs_dir, settings.root)
     return project

@@ -183,3 +183,105 @@ def source_audit_page(accounts: list[Account], findings: list, registry: Registr
             lines.append("No citation defects found by the checks.")
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+RANK_LABELS = {"preferred": "Preferred", "normal": "Normal", "deprecated": "Deprecated"}
+VERDICT_LABELS = {"conflict": "Disagreement", "reconciled": "Reconciled", "not a conflict": "Not a disagreement"}
+
+
+def disagreements_page(
+    data: dict, registry: Registry, accounts: list[Account], sources_url: str = "../sources/"
+) -> str:  # type: ignore[type-arg]
+    """'Where the accounts disagree': every conflict with its values, ranks, reasons, accounts and
+    sources, then what several accounts agree on and what rests on one account."""
+    titles = {a.id: a.title for a in accounts}
+    lines = [
+        "---",
+        "title: Where the accounts disagree",
+        "description: Every disagreement between the accounts, the value we prefer and why; and what they agree on.",
+        "---",
+        "",
+        "The accounts behind this profile disagree on dates, numbers and titles. Each disagreement is "
+        "listed here with every competing value, who states it (account and line) and the sources "
+        "behind it. A **preferred** value is the one the pages use; a **deprecated** value is kept so "
+        "nobody adds it back. An **open** disagreement has no preferred value yet, and lowers the "
+        "confidence of the pages that touch it.",
+        "",
+    ]
+    conflicts = [c for c in data["conflicts"] if c["verdict"] != "not a conflict"]
+    false_alarms = [c for c in data["conflicts"] if c["verdict"] == "not a conflict"]
+    lines.append(f"{len(conflicts)} disagreements; {len(data['stale'])} register entries out of date.")
+    lines.append("")
+    for conflict in conflicts:
+        verdict = conflict["verdict"]
+        has_preferred = any(v["rank"] == "preferred" for v in conflict["values"])
+        status = VERDICT_LABELS.get(verdict, "Not yet reviewed")
+        if verdict == "conflict":
+            status = "Resolved" if has_preferred else "Open"
+        lines.append(f"## {escape(conflict['subject'])} {{: #{conflict['id']} }}")
+        lines.append("")
+        lines.append(f"**{status}.** {escape(conflict.get('resolution') or '')}".rstrip())
+        lines.append("")
+        lines.append("| Value | Rank | Stated by | Sources | Why |")
+        lines.append("|---|---|---|---|---|")
+        for value in conflict["values"]:
+            stated = "; ".join(
+                f"{escape(titles.get(c['account'], c['account']))}, line {c['line']}" for c in value["claims"]
+            )
+            sources = ", ".join(_source_chip(registry, s, sources_url) for s in value.get("sources", []))
+            reason = escape(value.get("reason") or "").replace("|", "\\|")
+            lines.append(
+                f"| {escape(value['value'])} | {RANK_LABELS.get(value['rank'], value['rank'])} | {stated} | {sources} | {reason} |"
+            )
+        lines.append("")
+    if false_alarms:
+        lines.append("## Checked and not a disagreement {: #not-a-disagreement }")
+        lines.append("")
+        for conflict in false_alarms:
+            lines.append(
+                f'- <span id="{conflict["id"]}"></span>**{escape(conflict["subject"])}**: {escape(conflict.get("resolution") or "")}'
+            )
+        lines.append("")
+    lines.append("## What several accounts agree on {: #agreement }")
+    lines.append("")
+    agreements = sorted(data["agreements"], key=lambda a: (-len(a["accounts"]), a["subject"], a["attribute"]))
+    if agreements:
+        lines.append("| Subject | What | Value | Accounts |")
+        lines.append("|---|---|---|---|")
+        for item in agreements:
+            names = ", ".join(escape(titles.get(a, a)) for a in item["accounts"])
+            lines.append(
+                f"| {escape(item['subject'])} | {escape(item['attribute'])} | {escape(item['value'])} | {len(item['accounts'])}: {names} |"
+            )
+        lines.append("")
+    lines.append(
+        f"Of {data['claims']} claims read from the accounts, {data['corroborated_clusters']} groups of near-identical "
+        f"wording appear in more than one account; every other claim rests on one account alone. "
+        "Machine-readable: `python -m build_tools reconcile --format json`."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _source_chip(registry: Registry, source_id: str, sources_url: str) -> str:
+    source = registry.resolve(source_id)
+    if source is None:
+        return escape(source_id)
+    return (
+        f'<a class="citation tier-{source.tier}" href="{sources_url}#{escape(source.id)}" '
+        f'title="{escape(tooltip(source))}">{escape(source.id)}<span class="tier-chip">T{source.tier}</span></a>'
+    )
+
+
+def conflict_notice(entries: list, page_url_to_disagreements: str) -> str:  # type: ignore[type-arg]
+    """An admonition for a page that touches registered disagreements (material styles it as is)."""
+    items = []
+    for entry in entries:
+        preferred = next((v.value for v in entry.values if v.rank == "preferred"), None)
+        state = (
+            f"we use {escape(preferred)}" if preferred else ("open" if entry.verdict == "conflict" else "reconciled")
+        )
+        items.append(f'<li><a href="{page_url_to_disagreements}#{entry.id}">{escape(entry.subject)}</a>: {state}</li>')
+    return (
+        '<div class="admonition warning conflict-notice"><p class="admonition-title">The accounts disagree here</p>'
+        f"<ul>{''.join(items)}</ul></div>\n\n"
+    )

@@ -1,0 +1,233 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from build_tools.accounts import Account
+from build_tools.checks import run_all
+from build_tools.conflicts import load_register
+from build_tools.gazetteer import Gazetteer
+from build_tools.project import load_project, settings_from_config
+from build_tools.reconcile import candidate_pairs, cluster_claims, find_conflicts, reconcile
+from build_tools.statements import extract_claims, logical_lines, make_claim, split_sentences
+from build_tools.values import find_date_values, find_quantities
+
+from conftest import ROOT, write
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("from December 2015–June 2017", ["2015-12/2017-06"]),
+        ("Stanford PhD 2011 - 2016", ["2011/2016"]),
+        ("2024–present", ["2024/present"]),
+        ("Record #3 (10/04/24)", ["2024-10-04"]),
+        ("in early 2024 he", ["2024"]),
+        ("on Feb 14 2024", ["2024-02-14"]),
+        ("in 2016.", ["2016"]),
+        ("version 3.2024 and arXiv:2409.20325", []),
+    ],
+)
+def test_dates(text: str, expected: list[str]) -> None:
+    assert [str(d) for d in find_date_values(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("an engine in only 300 lines of Python", ["300 lines"]),
+        ("~150-line scalar autograd engine and 50-line library", ["~150 lines", "50 lines"]),
+        ("about 100 and 50 lines of code", ["~100 lines", "50 lines"]),
+        ("grew from 150 to 750 students", ["150 students", "750 students"]),
+        ("approximately 15,100 stars", ["~15100 stars"]),
+        ('"1M car fleet"; the transcript gives 1.5 million', ["1,000,000 cars", "1,500,000 cars"]),
+        ("the Tier 3 AI Day transcript", []),
+        ("in 2015 students", []),
+    ],
+)
+def test_quantities(text: str, expected: list[str]) -> None:
+    assert [str(q) for q in find_quantities(text)] == expected
+
+
+def test_flattened_tables_are_rebuilt_into_rows() -> None:
+    text = (
+        "| Phase |\nRole |\n| 2011 - 2016 |\nPhD Candidate |\n| 2016 - 2017 |\nResearch Scientist |\nAfter the table.\n"
+    )
+    assert logical_lines(text, 99) == [
+        (3, "Phase: 2011 - 2016; Role: PhD Candidate"),
+        (5, "Phase: 2016 - 2017; Role: Research Scientist"),
+        (7, "After the table."),
+    ]
+
+
+def test_sentences_do_not_break_at_abbreviations() -> None:
+    pieces = [s for _, s in split_sentences("He met Dr. Li at Stanford. Then e.g. Tesla came. Done now.")]
+    assert pieces == ["He met Dr. Li at Stanford.", "Then e.g. Tesla came.", "Done now."]
+
+
+GAZ = Gazetteer()
+GAZ.default_subject = "Ada Quill"
+for name, kind in (("Ada Quill", "person"), ("Acme", "organization"), ("gearbox", "work")):
+    GAZ.add(name, kind)
+
+
+def _claims(*texts: str) -> list:
+    return [make_claim(f"acc{i}", i + 1, text, GAZ) for i, text in enumerate(texts)]
+
+
+def test_disagreeing_dates_about_one_subject_are_a_conflict() -> None:
+    conflicts, _, _ = find_conflicts(
+        _claims("She joined Acme in December 2015 as a founder.", "She joined Acme in 2016 as staff.")
+    )
+    assert [(c.id, sorted(g.label for g in c.values)) for c in conflicts] == [("acme-joined", ["2015-12", "2016"])]
+
+
+def test_two_stints_and_parts_of_a_whole_are_not_conflicts() -> None:
+    conflicts, _, _ = find_conflicts(
+        _claims(
+            "She worked at Acme (2015–2017) on research.",
+            "Later she was back at Acme (2023–2024) for a year.",
+            "The gearbox has about 100 and 50 lines of code respectively.",
+            "Her gearbox engine is about 100 lines long.",
+        )
+    )
+    assert conflicts == []
+
+
+def test_values_set_against_each_other_in_one_claim_are_a_conflict() -> None:
+    conflicts, _, _ = find_conflicts(
+        _claims("The gearbox was released on October 4, 2024 per its README or October 15, 2024 per the blog.")
+    )
+    assert [sorted(g.label for g in c.values) for c in conflicts] == [["2024-10-04", "2024-10-15"]]
+
+
+def test_time_varying_counts_with_different_dates_are_a_series() -> None:
+    conflicts, series, _ = find_conflicts(
+        _claims("As of March 2025 the gearbox had 10,000 stars.", "As of March 2026 the gearbox had 15,100 stars.")
+    )
+    assert conflicts == [] and [(s.subject, s.attribute, len(s.points)) for s in series] == [("gearbox", "stars", 2)]
+
+
+def test_duplicates_merge_across_accounts_and_blocking_finds_them() -> None:
+    claims = _claims(
+        "Ada Quill built the famous brass gearbox for the Acme clock tower in 2004.",
+        "In 2004 Ada Quill built the famous brass gearbox for the Acme clock tower.",
+        "Something else entirely about escapements and springs.",
+    )
+    pairs = candidate_pairs(claims)
+    assert (0, 1) in pairs
+    clusters = cluster_claims(claims)
+    assert sorted(len(c) for c in clusters) == [1, 2]
+
+
+def test_inline_citations_resolve_to_registry_ids(tiny_profile: Path) -> None:
+    project = load_project(settings_from_config(tiny_profile / "mkdocs.yml"), with_pages=False)
+    report: Account = next(a for a in project.accounts if a.id == "quill-report")
+    claims = extract_claims(report, report.read_text(), project.gazetteer, project.registry)
+    founded = next(c for c in claims if "founded" in c.text)
+    assert founded.citations == ("quill-workshop-site",)
+    assert founded.line == 2 and "Quill Workshop" in founded.names
+
+
+def test_unregistered_conflict_warns_and_registering_it_clears_the_warning(tiny_profile: Path) -> None:
+    settings = settings_from_config(tiny_profile / "mkdocs.yml")
+    found = [d for d in run_all(load_project(settings)) if d.code == "C302"]
+    assert [(d.path, d.line, d.severity) for d in found] == [("sources/accounts/quill-report.txt", 2, "warning")]
+    write(
+        tiny_profile / "sources/conflicts.yml",
+        "conflicts:\n- id: workshop-founded\n  subject: When the workshop was founded\n"
+        "  match: {subject: Quill Workshop, attribute: founded}\n  values:\n"
+        "  - value: March 2001\n    rank: preferred\n    reason: Her own site.\n"
+        "    claims: [{account: quill-report, line: 2}]\n    sources: [quill-workshop-site]\n"
+        "  - value: '2002'\n    rank: deprecated\n    reason: The digest has no source.\n"
+        "    claims: [{account: quill-digest, line: 3}]\n",
+    )
+    codes = {d.code for d in run_all(load_project(settings))}
+    assert "C302" not in codes and "C303" not in codes
+    # The conflict guard: a page that states the deprecated value as fact.
+    write(
+        tiny_profile / "docs/history.md",
+        "---\ntitle: H\ndescription: D\nconfidence: low\ndepth: low\n---\n\n"
+        "Ada Quill founded the Quill Workshop in 2002 [@quill-workshop-site].\n\n"
+        "The digest says she founded the Quill Workshop in 2002 [@quill-digest].\n",
+    )
+    guard = [(d.path, d.line) for d in run_all(load_project(settings)) if d.code == "C301"]
+    assert guard == [("docs/history.md", 8)]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("conflicts: [\n", "K001"),
+        ("conflicts:\n- id: a\n  subject: S\n  values: [{value: x, rank: best}, {value: y}]\n", "K003"),
+        ("conflicts:\n- id: a\n  subject: S\n  values: [{value: x, rank: preferred}, {value: y}]\n", "K004"),
+        ("conflicts:\n- id: a\n  subject: S\n  values: [{value: x}]\n", "K005"),
+        (
+            "conflicts:\n- id: a\n  subject: S\n  values: [{value: x}, {value: y}]\n- id: a\n  subject: T\n  values: [{value: x}, {value: y}]\n",
+            "K002",
+        ),
+    ],
+)
+def test_register_problems(tmp_path: Path, text: str, code: str) -> None:
+    _, problems = load_register(write(tmp_path / "c.yml", text), "c.yml")
+    assert code in [p.code for p in problems]
+
+
+def test_stale_entries_and_unknown_sources_are_reported(tiny_profile: Path) -> None:
+    write(
+        tiny_profile / "sources/conflicts.yml",
+        "conflicts:\n- id: gone\n  subject: S\n  match: {subject: Nothing, attribute: founded}\n  values:\n"
+        "  - value: '2001'\n    sources: [no-such-source]\n    claims: [{account: quill-report, line: 999}]\n"
+        "  - value: '2002'\n",
+    )
+    codes = [d.code for d in run_all(load_project(settings_from_config(tiny_profile / "mkdocs.yml")))]
+    assert "C303" in codes and "K006" in codes
+
+
+def test_reconcile_json_has_the_documented_shape(tiny_profile: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "build_tools", "reconcile", "--format", "json"],
+        cwd=tiny_profile,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1  # one conflict is not registered yet
+    data = json.loads(result.stdout)
+    assert isinstance(data["claims"], int) and isinstance(data["clusters"], int)
+    (conflict,) = data["conflicts"]
+    assert conflict["registered"] is False and conflict["subject"]
+    value = conflict["values"][0]
+    assert {"value", "rank", "claims"} <= set(value) and {"account", "line", "text"} <= set(value["claims"][0])
+
+
+# The real profile.
+
+
+def test_real_accounts_reconcile_to_the_curated_register() -> None:
+    project = load_project(settings_from_config(ROOT / "mkdocs.yml"), with_pages=False)
+    result = reconcile(
+        [c for a in project.accounts for c in extract_claims(a, a.read_text(), project.gazetteer, project.registry)]
+    )
+    detected = {c.id for c in result.conflicts}
+    # Disagreements a reader of the accounts finds, detected without help:
+    for expected in (
+        "openai-joined",
+        "openai-left",
+        "stanford-phd",
+        "micrograd-lines",
+        "tesla-ai-day-cars",
+        "nanogpt-speedrun-appeared",
+        "year-in-review-appeared",
+        "agentic-engineering-appeared",
+    ):
+        assert expected in detected, expected
+    by_match = project.register.by_match()
+    assert all(c.key in by_match for c in result.conflicts), "every detected conflict is in the register"
+    for entry in project.register.entries.values():
+        for value in entry.values:
+            if value.rank != "normal":
+                assert value.reason, (entry.id, value.value)

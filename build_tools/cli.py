@@ -69,7 +69,14 @@ def _parser() -> argparse.ArgumentParser:
     rec.set_defaults(func=cmd_reconcile)
 
     bench = sub.add_parser("bench", help="time the stages on generated corpora (ratios to a same-run baseline)")
-    bench.add_argument("sizes", nargs="*", type=int, help="corpus sizes in pages (default: 100 1000 10000)")
+    bench.add_argument("sizes", nargs="*", type=int, help="check: corpus sizes in pages (default: 100 1000 10000)")
+    bench.add_argument(
+        "--claims",
+        nargs="*",
+        type=int,
+        default=[1000, 10000, 100000],
+        help="reconcile: corpus sizes in claims (default: %(default)s)",
+    )
     bench.set_defaults(func=cmd_bench)
 
     imp = sub.add_parser("import-sources", help="register the sources the accounts cite (keeps curated entries)")
@@ -177,7 +184,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from build_tools import bench
 
-    return bench.main([str(size) for size in args.sizes])
+    return bench.main(args.sizes or [100, 1000, 10000], args.claims)
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:

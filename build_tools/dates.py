@@ -48,11 +48,17 @@ class FoundDate:
     end: int
 
 
+_HAS_MONTH = re.compile(r"\b(?:" + "|".join(MONTHS) + r")", re.I)
+
+
 def find_dates(text: str) -> list[FoundDate]:
     """Every date in `text`, most specific first where two overlap, in text order."""
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []
-    for pattern in _PATTERNS:
+    has_month = bool(_HAS_MONTH.search(text))
+    for index, pattern in enumerate(_PATTERNS):
+        if 1 <= index <= 3 and not has_month:
+            continue  # the month patterns cannot match
         for match in pattern.finditer(text):
             if any(match.start() < end and start < match.end() for start, end in taken):
                 continue

@@ -93,6 +93,7 @@ def blocking_keys(claim: Claim, frequency: dict[str, int], limit: int) -> set[st
     rare = sorted((w for w in words if frequency.get(w, 0) <= limit and len(w) > 3), key=lambda w: (frequency[w], w))
     keys = {f"w:{w}" for w in rare[:4]}
     keys.update(f"v:{v}" for v in (*claim.dates, *claim.quantities))
+    keys.update(f"n:{name}" for name in claim.names)
     return keys
 
 
@@ -109,6 +110,12 @@ def candidate_pairs(claims: list[Claim]) -> set[tuple[int, int]]:
         for key in blocking_keys(claim, frequency, limit):
             blocks[key].append(index)
     pairs: set[tuple[int, int]] = set()
+    # Identical wording: chain the repeats (linear), the clustering joins them all.
+    exact: dict[str, list[int]] = defaultdict(list)
+    for index, claim in enumerate(claims):
+        exact[normalize(claim.text)].append(index)
+    for members in exact.values():
+        pairs.update(zip(members, members[1:], strict=False))
     for members in blocks.values():
         if len(members) > MAX_BLOCK:
             continue
@@ -127,6 +134,15 @@ def similar(a: str, b: str) -> bool:
     )
 
 
+def same_claim(a: Claim, b: Claim, a_text: str, b_text: str) -> bool:
+    """Two claims say the same thing: close wording, and neither names someone the other does not
+    ('Project A was released in 2014' and 'Project B was released in 2014' are two facts)."""
+    names_a, names_b = set(a.names), set(b.names)
+    if names_a and names_b and not (names_a <= names_b or names_b <= names_a):
+        return False
+    return similar(a_text, b_text)
+
+
 def cluster_claims(claims: list[Claim], pairs: Iterable[tuple[int, int]] | None = None) -> list[list[Claim]]:
     """Groups of claims that say the same thing (singletons included), by union-find."""
     texts = [normalize(c.text) for c in claims]
@@ -139,7 +155,7 @@ def cluster_claims(claims: list[Claim], pairs: Iterable[tuple[int, int]] | None 
         return i
 
     for left, right in pairs if pairs is not None else candidate_pairs(claims):
-        if similar(texts[left], texts[right]):
+        if same_claim(claims[left], claims[right], texts[left], texts[right]):
             parent[find(left)] = find(right)
     groups: dict[int, list[Claim]] = defaultdict(list)
     for index, claim in enumerate(claims):

@@ -67,7 +67,8 @@ EVENTS: list[tuple[str, str]] = [
     (r"\b(?:record)\b", "record"),
     (r"\b(?:sabbatical)\b", "sabbatical"),
 ]
-_EVENTS = [(re.compile(p, re.I), a) for p, a in EVENTS]
+_EVENTS = re.compile("|".join(f"(?P<e{i}>{p})" for i, (p, _) in enumerate(EVENTS)), re.I)
+_EVENT_NAMES = {f"e{i}": attribute for i, (_, attribute) in enumerate(EVENTS)}
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:e\.g|i\.e|et al|vs|etc|Dr|Mr|Mrs|Ms|St|Jr|Sr|No|Inc|Ltd|approx|ca|cf)|\b[A-Z])\.$"
 )
@@ -174,10 +175,11 @@ def make_claim(
     100 and 50 lines' speaks of the work the previous sentence named.
     """
     clean = re.sub(r"\s*\[\d{1,4}(?:\s*[-–,]\s*\d{1,4})*\]", "", sentence).strip()
-    if len(clean.split()) < 3:
-        return None
-    dates = tuple(find_date_values(clean))
-    quantities = tuple(find_quantities(clean))
+    if len(re.findall(r"[A-Za-z]{2,}", clean)) < 3:
+        return None  # 'MEDIUM | HIGH', '| 2016 |': structure, not a statement
+    date_values = find_date_values(clean)
+    dates = tuple(date_values)
+    quantities = tuple(find_quantities(clean, date_values))
     mentions = gazetteer.mentions(clean)
     names = tuple(dict.fromkeys(m.entity for m in mentions))
     facets = tuple(_facets(clean, dates, quantities, mentions, gazetteer, context))
@@ -201,7 +203,7 @@ def _facets(
 ) -> list[Facet]:
     facets: list[Facet] = []
     default = gazetteer.default_subject
-    events = [(m.start(), attribute) for pattern, attribute in _EVENTS for m in pattern.finditer(text)]
+    events = [(m.start(), _EVENT_NAMES[m.lastgroup]) for m in _EVENTS.finditer(text) if m.lastgroup]
     for date in dates:
         attribute = "period" if date.is_range else _nearest_event(events, date.offset, 80)
         window = 60 if date.is_range else 80

@@ -64,6 +64,8 @@ _QUALIFIED = re.compile(r"\b(?P<q>early|mid|late|spring|summer|autumn|fall|winte
 
 def find_date_values(text: str) -> list[DateValue]:
     """Every date or period in `text`: ranges first, then numeric and qualified dates, then the rest."""
+    if not any(ch.isdigit() for ch in text):
+        return []
     found: list[DateValue] = []
     taken: list[tuple[int, int]] = []
 
@@ -74,7 +76,7 @@ def find_date_values(text: str) -> list[DateValue]:
         found.append(value)
         taken.append((value.offset, end))
 
-    for match in _MONTH_RANGE.finditer(text):
+    for match in _MONTH_RANGE.finditer(text) if "–" in text or "-" in text or "—" in text else ():
         start = f"{match.group('y1')}-{MONTHS[match.group('m1').lower()]:02d}"
         end = f"{match.group('y2')}-{MONTHS[match.group('m2').lower()]:02d}"
         add(DateValue(match.group(0), start, end, match.start()), match.end())
@@ -84,7 +86,7 @@ def find_date_values(text: str) -> list[DateValue]:
         b = match.group("b")
         end = b if b[0].isdigit() else "present"
         add(DateValue(match.group(0), match.group("a"), end, match.start()), match.end())
-    for match in _NUMERIC.finditer(text):
+    for match in _NUMERIC.finditer(text) if "/" in text else ():
         if not free(match.start(), match.end()):
             continue
         year = match.group("y")
@@ -196,10 +198,14 @@ _QUANTITY = re.compile(
 )
 
 
-def find_quantities(text: str) -> list[Quantity]:
+def find_quantities(text: str, date_values: list[DateValue] | None = None) -> list[Quantity]:
     """Numbers with units: '150-line', '~15,100 stars', '5.1%', '1.5 million cars', '8-lecture'."""
+    if not any(ch.isdigit() for ch in text):
+        return []
     result = []
-    dates = [(d.offset, d.offset + len(d.text)) for d in find_date_values(text)]
+    if date_values is None:
+        date_values = find_date_values(text)
+    dates = [(d.offset, d.offset + len(d.text)) for d in date_values]
     for match in _QUANTITY.finditer(text):
         if match.group("pnum"):
             value, unit, approx = float(match.group("pnum")), "percent", bool(match.group("approx2"))

@@ -94,3 +94,12 @@ def test_bench_corpus_is_clean_and_fully_counted() -> None:
     assert row["errors"] == 0
     assert row["citations"] == row["citations_found_by_baseline"] == 200
     assert row["ratio_to_baseline"] > 0 and row["baseline"]
+
+
+def test_bench_reconcile_reports_recall_against_all_pairs() -> None:
+    from build_tools.bench import bench_reconcile
+
+    (row,) = bench_reconcile([600], sample=300)
+    assert row["claims"] == 600 and row["duplicate_pairs"] > 0
+    assert 0.9 <= row["recall"] <= 1.0
+    assert row["sample_pairs_found_blocked"] <= row["sample_pairs_found_all_pairs"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
     def __init__(self) -> None:
         self.project: Project | None = None
         self.errors = 0
-        self.entries: dict[str, agents.PageEntry] = {}
+        self.twins: dict[str, agents.TwinPage] = {}
         self.nav: Navigation | None = None
         self.account_findings: list[Diagnostic] = []
         self.context: guard.ConflictContext | None = None
@@ -51,7 +52,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             raise PluginError(str(exc)) from None
         self.project = load_project(settings, with_pages=False)
         self.errors = 0
-        self.entries = {}
+        self.twins = {}
         project_checks = checks.run_all(self.project)
         self.context = checks.conflict_context(self.project)
         self.report = reconcile.report(self.project) if self.context is not None else None
@@ -107,17 +108,49 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             self._report(checks.adjust(found, project.settings.severity))
             first_line = parsed.body_start
         citations, _ = find_citations(markdown, first_line)
+        self._collect_twin(markdown, citations, page, config)
         rendered = render.render_citations(markdown, citations, project.registry, sources_url)
         rendered = render.RenderedPage(render.mark_unverified(rendered.markdown), rendered.cited)
         page.meta["cited_sources"] = [s.id for s in rendered.cited]
         markdown = rendered.markdown
         disagreements = files.get_file_from_path(self.config.disagreements_page)
-        if self.context is not None and disagreements is not None and page.file is not disagreements:
+        if self.context is not None and disagreements is not None and not page.file.generated_by:
             entries = self._touched(markdown, first_line)
             if entries:
                 url = get_relative_url(disagreements.url, page.url)
                 markdown = render.conflict_notice(entries, url) + markdown
+                twin = self.twins.get(page.file.src_uri)
+                if twin is not None:
+                    base = _absolute(config, disagreements.url)
+                    twin.notice = [(e.subject, _state(e), f"{_twin_url(base)}#{e.id}") for e in entries]
         return markdown
+
+    def _collect_twin(self, markdown: str, citations: list, page: MkPage, config: MkDocsConfig) -> None:  # type: ignore[type-arg]
+        """What the page's markdown twin needs; generated pages get a plain-markdown body instead."""
+        project = self._project()
+        uri = page.file.src_uri
+        body = markdown
+        if uri == self.config.sources_page:
+            body, citations = render.sources_markdown(project.registry, project.accounts), []
+        elif uri == self.config.disagreements_page and self.report is not None:
+            body = render.disagreements_page(self.report, project.registry, project.accounts, plain=True)
+            body, citations = body.split("\n---\n", 1)[1], []
+        meta = page.meta
+        html_url = _absolute(config, page.url)
+        self.twins[uri] = agents.TwinPage(
+            src_uri=uri,
+            title=str(meta.get("title") or page.title or ""),
+            description=str(meta.get("description") or ""),
+            html_url=html_url,
+            twin_url=_absolute(config, agents.twin_paths(page.url)[0]),
+            markdown=re.sub(r"[ \t]*\{:[^}\n]*\}", "", body),
+            citations=citations,
+            confidence=str(meta.get("confidence") or ""),
+            depth=str(meta.get("depth") or ""),
+            last_reviewed=str(meta.get("last_reviewed") or ""),
+            generated=bool(page.file.generated_by),
+        )
+        meta["twin_url"] = get_relative_url(agents.twin_paths(page.url)[0], page.url)
 
     def _touched(self, markdown: str, first_line: int) -> list:  # type: ignore[type-arg]
         """Registered disagreements (not false alarms) the page speaks of, in order of first mention."""
@@ -130,14 +163,12 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         entries = self.context.register.entries
         return [entries[i] for i in ids if i in entries and entries[i].verdict != "not a conflict"]
 
-    def on_page_content(self, html: str, *, page: MkPage, config: MkDocsConfig, files: Files) -> str:
-        self.entries[page.file.src_uri] = agents.PageEntry(
-            title=str(page.meta.get("title") or page.title or ""),
-            url=_absolute(config, page.url),
-            description=str(page.meta.get("description") or ""),
-            confidence=str(page.meta.get("confidence") or ""),
-        )
-        return html
+    def on_post_page(self, output: str, *, page: MkPage, config: MkDocsConfig) -> str:
+        twin = page.meta.get("twin_url")
+        if twin and "</head>" in output:
+            link = f'<link rel="alternate" type="text/markdown" href="{twin}" title="This page as Markdown">'
+            output = output.replace("</head>", f"  {link}\n</head>", 1)
+        return output
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         if self.errors:
@@ -146,36 +177,71 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         project = self._project()
-        pages, optional = self._llms_entries()
+        site = Path(config.site_dir)
+        site_url = (config.site_url or "/").rstrip("/") + "/"
+        ordered = self._nav_order()
+        twin_of = {uri: twin.twin_url for uri, twin in self.twins.items()}
+        sources_twin = twin_of.get(self.config.sources_page, site_url + "sources.md")
+        rendered: list[tuple[agents.TwinPage, str]] = []
+        for uri, section in ordered:
+            twin = self.twins[uri]
+            twin.section = section
+            text = agents.render_twin(twin, project.registry, twin_of, sources_twin)
+            rendered.append((twin, text))
+            page_url = twin.html_url[len(site_url) :] if twin.html_url.startswith(site_url) else ""
+            for path in agents.twin_paths(page_url):
+                target = site / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+        generated = {self.config.sources_page, self.config.source_audit_page, self.config.disagreements_page}
+        pages = [self._entry(t) for t, _ in rendered if t.src_uri not in generated]
+        optional = [self._entry(t) for t, _ in rendered if t.src_uri in generated]
+        optional.append(
+            agents.PageEntry("All pages in one file", site_url + "llms-full.txt", "every page above, in order")
+        )
+        optional.append(
+            agents.PageEntry("Sources as JSON", site_url + "sources.json", "the registry, with a JSON Schema")
+        )
+        if self.report is not None:
+            optional.append(
+                agents.PageEntry("Disagreements as JSON", site_url + "conflicts.json", "the conflict register")
+            )
         summary = config.site_description or config.site_name
         text = agents.llms_txt(config.site_name, summary, pages, optional)
         if len(text) > agents.LLMS_TXT_BUDGET:
             log.warning(f"llms.txt is {len(text)} characters, over the {agents.LLMS_TXT_BUDGET} budget")
-        Path(config.site_dir, "llms.txt").write_text(text, encoding="utf-8")
+        (site / "llms.txt").write_text(text, encoding="utf-8")
+        (site / "llms-full.txt").write_text(agents.llms_full(config.site_name, summary, rendered), encoding="utf-8")
+        (site / "sources.json").write_text(
+            agents.dumps(agents.sources_json(project.registry, site_url)), encoding="utf-8"
+        )
+        (site / "sources.schema.json").write_text(agents.dumps(agents.SOURCES_SCHEMA), encoding="utf-8")
+        if self.report is not None:
+            data = agents.conflicts_json(self.report, site_url)
+            (site / "conflicts.json").write_text(agents.dumps(data), encoding="utf-8")
+            (site / "conflicts.schema.json").write_text(agents.dumps(agents.CONFLICTS_SCHEMA), encoding="utf-8")
         if self.config.llms_txt_copy:
             Path(project.settings.root, self.config.llms_txt_copy).write_text(text, encoding="utf-8")
 
-    def _llms_entries(self) -> tuple[list[agents.PageEntry], list[agents.PageEntry]]:
-        pages: list[agents.PageEntry] = []
-        optional: list[agents.PageEntry] = []
-        sources_uri = self.config.sources_page
+    def _entry(self, twin: agents.TwinPage) -> agents.PageEntry:
+        return agents.PageEntry(twin.title, twin.twin_url, twin.description, twin.confidence, twin.section)
+
+    def _nav_order(self) -> list[tuple[str, str]]:
+        """(src_uri, section) of every page with a twin: nav order first, then pages outside the nav."""
+        order: list[tuple[str, str]] = []
 
         def add(item: Any, section: str) -> None:
             if isinstance(item, Section):
                 for child in item.children:
                     add(child, section if section != "Profile" else item.title)
-            elif isinstance(item, MkPage):
-                entry = self.entries.get(item.file.src_uri)
-                if entry is None:
-                    return
-                entry = agents.PageEntry(entry.title, entry.url, entry.description, entry.confidence, section)
-                generated = (sources_uri, self.config.source_audit_page, self.config.disagreements_page)
-                is_optional = item.file.src_uri in generated
-                (optional if is_optional else pages).append(entry)
+            elif isinstance(item, MkPage) and item.file.src_uri in self.twins:
+                order.append((item.file.src_uri, section))
 
         for item in self.nav.items if self.nav else []:
             add(item, "Profile")
-        return pages, optional
+        seen = {uri for uri, _ in order}
+        order.extend((uri, "Other pages") for uri in sorted(self.twins) if uri not in seen)
+        return order
 
     def _report(self, diagnostics: list[Diagnostic]) -> None:
         for diagnostic in sorted(set(diagnostics), key=Diagnostic.sort_key):
@@ -191,6 +257,15 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         if self.project is None:
             raise PluginError("the provenance plugin was not configured")
         return self.project
+
+
+def _state(entry: Any) -> str:
+    preferred = next((v.value for v in entry.values if v.rank == "preferred"), None)
+    return f"we use {preferred}" if preferred else ("open" if entry.verdict == "conflict" else "reconciled")
+
+
+def _twin_url(html_url: str) -> str:
+    return html_url.rstrip("/") + ".md" if html_url.endswith("/") else html_url + ".md"
 
 
 def _absolute(config: MkDocsConfig, url: str) -> str:

@@ -189,9 +189,9 @@ RANK_LABELS = {"preferred": "Preferred", "normal": "Normal", "deprecated": "Depr
 VERDICT_LABELS = {"conflict": "Disagreement", "reconciled": "Reconciled", "not a conflict": "Not a disagreement"}
 
 
-def disagreements_page(
-    data: dict, registry: Registry, accounts: list[Account], sources_url: str = "../sources/"
-) -> str:  # type: ignore[type-arg]
+def disagreements_page(  # type: ignore[type-arg]
+    data: dict, registry: Registry, accounts: list[Account], sources_url: str = "../sources/", *, plain: bool = False
+) -> str:
     """'Where the accounts disagree': every conflict with its values, ranks, reasons, accounts and
     sources, then what several accounts agree on and what rests on one account."""
     titles = {a.id: a.title for a in accounts}
@@ -228,7 +228,7 @@ def disagreements_page(
             stated = "; ".join(
                 f"{escape(titles.get(c['account'], c['account']))}, line {c['line']}" for c in value["claims"]
             )
-            sources = ", ".join(_source_chip(registry, s, sources_url) for s in value.get("sources", []))
+            sources = ", ".join(_source_chip(registry, s, sources_url, plain) for s in value.get("sources", []))
             reason = escape(value.get("reason") or "").replace("|", "\\|")
             lines.append(
                 f"| {escape(value['value'])} | {RANK_LABELS.get(value['rank'], value['rank'])} | {stated} | {sources} | {reason} |"
@@ -262,10 +262,12 @@ def disagreements_page(
     return "\n".join(lines) + "\n"
 
 
-def _source_chip(registry: Registry, source_id: str, sources_url: str) -> str:
+def _source_chip(registry: Registry, source_id: str, sources_url: str, plain: bool = False) -> str:
     source = registry.resolve(source_id)
     if source is None:
         return escape(source_id)
+    if plain:
+        return f"`{source.id}` (tier {source.tier})"
     return (
         f'<a class="citation tier-{source.tier}" href="{sources_url}#{escape(source.id)}" '
         f'title="{escape(tooltip(source))}">{escape(source.id)}<span class="tier-chip">T{source.tier}</span></a>'
@@ -285,3 +287,26 @@ def conflict_notice(entries: list, page_url_to_disagreements: str) -> str:  # ty
         '<div class="admonition warning conflict-notice"><p class="admonition-title">The accounts disagree here</p>'
         f"<ul>{''.join(items)}</ul></div>\n\n"
     )
+
+
+def sources_markdown(registry: Registry, accounts: list[Account]) -> str:
+    """The sources page as plain markdown, for its twin: one line per source, grouped by tier."""
+    lines = ["Every source cited by the accounts or the pages, by tier. Each line: id, title, kind, date, link.", ""]
+    regular = [s for s in registry.sources.values() if not is_account(s)]
+    for tier in (1, 2, 3):
+        lines.append(f"## Tier {tier}: {TIER_NAMES[tier]}")
+        lines.append("")
+        for source in sorted((s for s in regular if s.tier == tier), key=lambda s: s.id):
+            facts = ", ".join(f for f in (source.kind, source.publisher, source.date) if f)
+            link = f" <{source.url}>" if source.url else ""
+            lines.append(
+                f'- <a id="{source.id}"></a>`{source.id}`: {source.title}{f" ({facts})" if facts else ""}.{link}'
+            )
+        lines.append("")
+    lines.append("## The accounts")
+    lines.append("")
+    for account in accounts:
+        lines.append(
+            f'- <a id="{account.id}"></a>`{account.id}`: {account.title} ({account.kind}, tier {account.tier}). {account.produced_by}'
+        )
+    return "\n".join(lines) + "\n"

@@ -36,8 +36,8 @@ def test_tiny_profile_builds_with_citations_badges_sources_and_llms_txt(tiny_pro
         assert sources.find(id=source_id) is not None, source_id
     llms = (site / "llms.txt").read_text()
     assert llms.startswith("# Ada Quill: a test profile\n\n> ")
-    assert "- [Ada Quill](https://quill.example/): An invented clockmaker. (confidence: medium)" in llms
-    assert "## Optional" in llms and "https://quill.example/sources/" in llms
+    assert "- [Ada Quill](https://quill.example/index.html.md): An invented clockmaker. (confidence: medium)" in llms
+    assert "## Optional" in llms and "https://quill.example/sources.md" in llms
     assert (site / "search/search_index.json").is_file()
 
 
@@ -64,7 +64,9 @@ def test_real_profile_builds_offline_and_committed_llms_txt_is_current(tmp_path:
         (ROOT / "llms.txt").write_text(committed)  # the build refreshes it; the test must not
     for name in ("index.html", "llms.txt", "sources/index.html", "source-audit/index.html", "search/search_index.json"):
         assert (site / name).is_file(), name
-    assert (site / "llms.txt").read_text() == committed, "llms.txt is out of date: run 'make site' and commit it"
+    assert (site / "llms.txt").read_text() == committed, (
+        "llms.txt is stale: run `make site` (it rewrites llms.txt) and commit it"
+    )
     # No page loads anything from another host: no external scripts, styles, fonts or images.
     for page in site.rglob("*.html"):
         soup = BeautifulSoup(page.read_text(), "html.parser")
@@ -102,3 +104,56 @@ def test_code_is_linted_and_formatted() -> None:
     assert lint.returncode == 0, lint.stdout
     fmt = subprocess.run([sys.executable, "-m", "ruff", "format", "--check", *paths], capture_output=True, text=True)
     assert fmt.returncode == 0, fmt.stdout
+
+
+def _site_path(site: Path, url: str, site_url: str) -> Path:
+    assert url.startswith(site_url), url
+    path = url[len(site_url) :].split("#")[0]
+    return site / (path or "index.html")
+
+
+def test_agent_outputs_llms_txt_twins_full_and_json(tmp_path: Path) -> None:
+    import json
+
+    from llms_txt import parse_llms_file
+
+    site = tmp_path / "site"
+    committed = (ROOT / "llms.txt").read_text()
+    try:
+        _build(ROOT / "mkdocs.yml", site)
+    finally:
+        (ROOT / "llms.txt").write_text(committed)
+    site_url = "https://karpathy-profile.example/"
+    llms = (site / "llms.txt").read_text()
+    parsed = parse_llms_file(llms)
+    assert parsed.title and parsed.summary and "Optional" in parsed.sections
+    assert len(llms) < 50_000
+    links = [link for section in parsed.sections.values() for link in section]
+    assert len(links) >= 10
+    for link in links:
+        assert _site_path(site, link["url"], site_url).is_file(), link["url"]
+    html_pages = [p for p in site.rglob("index.html") if "search" not in p.parts]
+    full = (site / "llms-full.txt").read_text()
+    for page in html_pages:
+        twin = page.with_name("index.html.md")
+        assert twin.is_file(), twin
+        text = twin.read_text()
+        assert text.startswith("---\ntitle: ") and "\nurl: " in text
+        assert "[?" not in text and "<sup" not in text and "md-" not in text  # citations resolved, no theme noise
+        header, rest = text[4:].split("\n---\n", 1)
+        if "\nsources:\n" in header:  # a page that cites: every number resolves to its reference list
+            body, references_text = rest.split("\n## References\n")
+            numbers = {int(n) for n in re.findall(r"\[(\d+)\]", body)}
+            references = set(map(int, re.findall(r"^(\d+)\. ", references_text, re.M)))
+            assert numbers and numbers <= references, (twin, numbers - references)
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        alternate = soup.find("link", rel="alternate", type="text/markdown")
+        assert alternate is not None and (page.parent / alternate["href"]).resolve().is_file(), page
+        assert soup.find("a", string="View as Markdown") is not None
+        canonical = re.search(r"^url: (\S+)$", text, re.M).group(1)
+        assert full.count(f'<page url="{canonical}"') == 1, canonical
+    sources = json.loads((site / "sources.json").read_text())
+    assert sources["sources"] and {"id", "title", "tier", "aliases"} <= set(sources["sources"][0])
+    assert (site / "sources.schema.json").is_file() and (site / "conflicts.schema.json").is_file()
+    conflicts = json.loads((site / "conflicts.json").read_text())
+    assert any(c["id"] == "micrograd-lines" and c["registered"] for c in conflicts["conflicts"])

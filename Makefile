@@ -22,8 +22,12 @@ serve: $(VENV)/.installed
 reconcile: $(VENV)/.installed
 	$(PY) -m build_tools reconcile
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-bench
 	$(PY) -m build_tools bench
+
+$(VENV)/.installed-bench: $(VENV)/.installed requirements-bench.lock
+	$(PIP) install --require-hashes --no-deps -r requirements-bench.lock
+	touch $@
 
 import-sources: $(VENV)/.installed
 	$(PY) -m build_tools import-sources
@@ -41,7 +45,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
 # Re-pin after editing requirements*.in (needs the package registry).
 lock:
 	$(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install --quiet pip-tools
-	for f in requirements requirements-test; do \
+	for f in requirements requirements-test requirements-bench; do \
 	  .lock-venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	    --no-emit-index-url --no-emit-find-links -o $$f.lock $$f.in; done
 	rm -rf .lock-venv

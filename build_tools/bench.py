@@ -99,7 +99,7 @@ def bench_check(sizes: list[int], seed: int = 1) -> list[dict[str, Any]]:
     return rows
 
 
-def main(sizes: list[int], claim_sizes: list[int]) -> int:
+def main(sizes: list[int], claim_sizes: list[int], agent_pages: int = 300) -> int:
     """Run the benchmarks, print a table, write bench/results.json."""
     rows = bench_check(sizes) if sizes else []
     if rows:
@@ -125,6 +125,14 @@ def main(sizes: list[int], claim_sizes: list[int]) -> int:
         )
         reconciled.append(real)
     rows = rows + reconciled
+    if agent_pages:
+        agents_row = bench_agents(agent_pages)
+        print(
+            f"\nagent outputs on {agent_pages} pages: +{agents_row['ours_extra']:.1%} build time "
+            f"(mkdocs-llmstxt on the same pages: +{agents_row['mkdocs_llmstxt_extra']:.1%}; "
+            f"baseline {agents_row['baseline_seconds']} s: {agents_row['baseline']})"
+        )
+        rows.append(agents_row)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out = Path("bench")
     out.mkdir(exist_ok=True)
@@ -269,3 +277,59 @@ def bench_reconcile(sizes: list[int], sample: int = 2000, seed: int = 1) -> list
             }
         )
     return rows
+
+
+def _build_seconds(root: Path, plugins: str, runs: int = 2) -> float:
+    """Best of `runs` MkDocs builds of the corpus at `root` with the given plugins block."""
+    import logging
+
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    config_text = (root / "mkdocs.base.yml").read_text() + plugins
+    (root / "mkdocs.yml").write_text(config_text)
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    best = float("inf")
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="bench-site-") as site:
+            config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=site)
+            config.plugins.on_startup(command="build", dirty=False)
+            start = time.perf_counter()
+            mkdocs_build(config)
+            best = min(best, time.perf_counter() - start)
+            config.plugins.on_shutdown()
+    return best
+
+
+def bench_agents(pages: int = 300, seed: int = 1) -> dict[str, Any]:
+    """Cost of the agent outputs as a fraction of the build, against mkdocs-llmstxt on the same pages."""
+    with tempfile.TemporaryDirectory(prefix="bench-agents-") as tmp:
+        root = Path(tmp)
+        generate_corpus(root, pages, seed=seed)
+        base = (root / "mkdocs.yml").read_text().split("plugins:")[0]
+        (root / "mkdocs.base.yml").write_text(base)
+        sections = sorted(p.name for p in (root / "docs").iterdir() if p.is_dir())
+        ours_off = "plugins:\n  - search\n  - awesome-pages\n  - provenance:\n      agent_outputs: false\n"
+        ours_on = "plugins:\n  - search\n  - awesome-pages\n  - provenance\n"
+        peer = (
+            ours_off
+            + "  - llmstxt:\n      full_output: llms-full.txt\n      sections:\n"
+            + "".join(f"        {name}:\n          - {name}/*.md\n" for name in sections)
+        )
+        baseline = _build_seconds(root, ours_off)
+        with_ours = _build_seconds(root, ours_on)
+        try:
+            with_peer = _build_seconds(root, peer)
+        except Exception as exc:  # the peer is a bench-only dependency: say so, do not crash
+            print(f"mkdocs-llmstxt could not run: {type(exc).__name__}: {exc}")
+            with_peer = float("nan")
+    return {
+        "stage": "agent outputs",
+        "pages": pages,
+        "baseline": "the same site and plugin with agent outputs off",
+        "baseline_seconds": round(baseline, 2),
+        "ours_seconds": round(with_ours, 2),
+        "mkdocs_llmstxt_seconds": round(with_peer, 2),
+        "ours_extra": round(with_ours / baseline - 1, 3),
+        "mkdocs_llmstxt_extra": round(with_peer / baseline - 1, 3),
+    }

@@ -77,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
         default=[1000, 10000, 100000],
         help="reconcile: corpus sizes in claims (default: %(default)s)",
     )
+    bench.add_argument("--agent-pages", type=int, default=300, help="agent outputs: pages in the corpus (0 skips)")
     bench.set_defaults(func=cmd_bench)
 
     imp = sub.add_parser("import-sources", help="register the sources the accounts cite (keeps curated entries)")
@@ -184,7 +185,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from build_tools import bench
 
-    return bench.main(args.sizes or [100, 1000, 10000], args.claims)
+    return bench.main(args.sizes or [100, 1000, 10000], args.claims, args.agent_pages)
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:

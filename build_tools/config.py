@@ -20,5 +20,7 @@ class ProvenanceConfig(base.Config):
     source_audit_page = c.Type(str, default="source-audit.md")
     # Also write the built llms.txt to this path (relative to mkdocs.yml), e.g. "llms.txt".
     llms_txt_copy = c.Type(str, default=DEFAULTS["llms_txt_copy"])
+    # llms.txt, markdown twins, llms-full.txt, sources.json, conflicts.json.
+    agent_outputs = c.Type(bool, default=True)
     # Per-check severity, e.g. {C202: error, R020: off}: error, warning, note or off.
     severity = c.Type(dict, default={})

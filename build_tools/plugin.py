@@ -176,6 +176,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         return env
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if not self.config.agent_outputs:
+            return
         project = self._project()
         site = Path(config.site_dir)
         site_url = (config.site_url or "/").rstrip("/") + "/"

@@ -5,13 +5,19 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: site test check serve import-sources reconcile bench lock clean
+.PHONY: site test browser-deps check serve import-sources reconcile bench lock clean
 
 site: $(VENV)/.installed
 	$(PY) -m build_tools build
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test browser-deps
 	$(PY) -m pytest -q
+
+# The browser tests drive Debian's chromium and inject axe-core from the npm registry (locked).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+	  || { echo "make: chromium is missing and could not be installed (apt-get needs root)"; exit 1; }
+	@test -f tests/browser/node_modules/axe-core/axe.min.js || npm ci --prefix tests/browser --ignore-scripts --no-audit --no-fund
 
 check: $(VENV)/.installed
 	$(PY) -m build_tools check

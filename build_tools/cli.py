@@ -6,6 +6,8 @@ import argparse
 import logging
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -123,7 +125,14 @@ def _build_site(config_file: Path, site_dir: Path, *, strict: bool) -> None:
 
     _quiet_mkdocs_logging()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
+    old = site_dir.with_name(f".{site_dir.name}.old")
+    if old.exists() and not site_dir.exists():
+        old.rename(site_dir)  # a build killed between the two renames: put the previous site back
+    for stale in site_dir.parent.glob(f".{site_dir.name}.building-*"):
+        shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed outright
+    _pin_build_date(config_file.parent)
     staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         config = load_config(config_file=str(config_file), site_dir=str(staging), strict=strict)
         config.plugins.on_startup(command="build", dirty=False)
@@ -137,12 +146,31 @@ def _build_site(config_file: Path, site_dir: Path, *, strict: bool) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    old = site_dir.with_name(f".{site_dir.name}.old")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     shutil.rmtree(old, ignore_errors=True)
     if site_dir.exists():
         site_dir.rename(old)
     staging.rename(site_dir)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # unwinds like Ctrl-C: the staging folder is removed, site/ untouched
+
+
+def _pin_build_date(root: Path) -> None:
+    """Two builds of one commit are byte-identical: the sitemap's dates come from the commit, not the clock."""
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return
+    try:
+        stamp = subprocess.run(
+            ["git", "log", "-1", "--format=%ct"], cwd=root, capture_output=True, text=True, timeout=10, check=False
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return
+    if stamp.isdigit():
+        os.environ["SOURCE_DATE_EPOCH"] = stamp
 
 
 def _quiet_mkdocs_logging() -> None:

@@ -14,7 +14,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_relative_url
 
-from build_tools import agents, checks, claims, guard, reconcile, render
+from build_tools import agents, checks, claims, csp, guard, reconcile, render
 from build_tools.config import ProvenanceConfig
 from build_tools.diagnostics import Diagnostic
 from build_tools.docs import find_citations, load_page
@@ -168,7 +168,16 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         if twin and "</head>" in output:
             link = f'<link rel="alternate" type="text/markdown" href="{twin}" title="This page as Markdown">'
             output = output.replace("</head>", f"  {link}\n</head>", 1)
-        return output
+        # The theme's search dialog has no accessible name (axe: aria-dialog-name).
+        output = output.replace(
+            'data-md-component="search" role="dialog">',
+            'data-md-component="search" role="dialog" aria-label="Search">',
+            1,
+        )
+        return csp.add_policy(output)
+
+    def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
+        return csp.add_policy(output_content) if template_name.endswith(".html") else output_content
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         if self.errors:

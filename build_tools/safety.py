@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+from bs4.exceptions import ParserRejectedMarkup
 
 from build_tools.docs import mask_code
 
@@ -49,7 +50,12 @@ def unsafe_html(body: str) -> Iterator[Unsafe]:
     if "<" in masked:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-            soup = BeautifulSoup(masked, "html.parser")
+            try:
+                soup = BeautifulSoup(masked, "html.parser")
+            except ParserRejectedMarkup:
+                # What the checker cannot read, a browser may still run: refuse it.
+                yield Unsafe(1, 1, "markup the HTML parser rejects (e.g. a broken '<!' declaration)")
+                soup = BeautifulSoup("", "html.parser")
         for tag in soup.find_all(True):
             line, column = (tag.sourceline or 1), (tag.sourcepos or 0) + 1
             name = tag.name.lower()

@@ -1,0 +1,67 @@
+"""Builds are atomic and deterministic; hostile input never reaches the user as a traceback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from build_tools.bench import generate_corpus
+from build_tools.cli import main
+
+from conftest import ROOT
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_two_builds_of_the_same_commit_are_byte_identical(tmp_path: Path) -> None:
+    committed = (ROOT / "llms.txt").read_text()
+    try:
+        assert main(["-f", str(ROOT / "mkdocs.yml"), "build", "--site-dir", str(tmp_path / "a")]) == 0
+        time.sleep(1.1)  # a clock-dependent output would differ now
+        assert main(["-f", str(ROOT / "mkdocs.yml"), "build", "--site-dir", str(tmp_path / "b")]) == 0
+    finally:
+        (ROOT / "llms.txt").write_text(committed)
+    first, second = _tree(tmp_path / "a"), _tree(tmp_path / "b")
+    assert first.keys() == second.keys()
+    differing = [name for name in first if first[name] != second[name]]
+    assert differing == []
+
+
+def test_killed_or_interrupted_build_leaves_the_previous_site(tmp_path: Path) -> None:
+    root = tmp_path / "big"
+    generate_corpus(root, 200)
+    site = root / "site"
+    assert main(["-f", str(root / "mkdocs.yml"), "build"]) == 0
+    before = _tree(site)
+    (root / "docs/section-000/page-00000.md").write_text(
+        "---\ntitle: Changed\ndescription: D\nconfidence: low\ndepth: low\n---\nChanged.\n"
+    )
+    for how in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+        log = (tmp_path / "build.log").open("w+b")  # a file, not a pipe: a full pipe would stall the build
+        process = subprocess.Popen([sys.executable, "-m", "build_tools", "build"], cwd=root, stdout=log, stderr=log)
+        deadline = time.monotonic() + 60
+        while not list(root.glob(".site.building-*/assets")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not list(root.glob(".site.building-*")):
+            process.kill()
+            process.wait()
+            raise AssertionError("the build never started writing: " + (tmp_path / "build.log").read_text()[-2000:])
+        process.send_signal(how)
+        process.wait(timeout=60)
+        log.close()
+        assert process.returncode != 0
+        assert "Traceback" not in (tmp_path / "build.log").read_text()
+        assert _tree(site) == before, f"site/ changed after {how!r}"
+        if how != signal.SIGKILL:
+            assert not list(root.glob(".site.building-*")), "staging folder left behind"
+    # The next build cleans what a SIGKILL left, and publishes the change.
+    assert main(["-f", str(root / "mkdocs.yml"), "build"]) == 0
+    assert not list(root.glob(".site.*"))
+    assert "Changed" in (site / "section-000/page-00000/index.html").read_text()
+    assert os.path.isdir(site / "assets")

@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: site test browser-deps check serve import-sources reconcile bench lock clean
+.PHONY: site test browser-deps linkcheck-external check serve import-sources reconcile bench lock clean
 
 site: $(VENV)/.installed
 	$(PY) -m build_tools build
@@ -47,6 +47,11 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 $(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
 	$(PIP) install --require-hashes --no-deps -r requirements-test.lock
 	touch $@
+
+# Check the site's external links against the internet, where there is one; writes a CSV report.
+# Dead links are reported for a person to mark in the registry; nothing is deleted.
+linkcheck-external: $(VENV)/.installed-test site
+	$(PY) -m build_tools linkcheck --external --report linkcheck-external.csv
 
 # Re-pin after editing requirements*.in (needs the package registry).
 lock:

@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from build_tools import checks
-from build_tools.diagnostics import FORMATS, exit_code, render, strictened, summary
+from build_tools.diagnostics import FORMATS, Diagnostic, exit_code, render, strictened, summary
+from build_tools.docs import load_page
 from build_tools.importer import import_sources
+from build_tools.links import check_site
 from build_tools.project import Settings, SettingsError, load_project, settings_from_config
 from build_tools.registry import dump_registry, load_registry
 
@@ -57,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check accounts, registry and pages; exit 1 on errors")
     check.add_argument("--format", choices=FORMATS, default="text", help="output format (default: %(default)s)")
     check.add_argument("--strict", action="store_true", help="turn warnings into errors")
+    check.add_argument(
+        "paths",
+        nargs="*",
+        help="check only these pages (a pre-commit hook passes the changed files); default: everything",
+    )
     check.set_defaults(func=cmd_check)
 
     build = sub.add_parser("build", help="run the checks, then build the site atomically into site_dir")
@@ -69,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     rec.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: %(default)s)")
     rec.set_defaults(func=cmd_reconcile)
+
+    links = sub.add_parser("linkcheck", help="run linkchecker over the built site (external urls too with --external)")
+    links.add_argument("--external", action="store_true", help="also check external urls (needs the internet)")
+    links.add_argument("--report", default="linkcheck-report.csv", help="where to write the CSV report")
+    links.set_defaults(func=cmd_linkcheck)
 
     bench = sub.add_parser("bench", help="time the stages on generated corpora (ratios to a same-run baseline)")
     bench.add_argument("sizes", nargs="*", type=int, help="check: corpus sizes in pages (default: 100 1000 10000)")
@@ -94,7 +106,18 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    diagnostics = checks.run_all(load_project(settings))
+    pages = [Path(p).resolve() for p in args.paths if p.endswith(".md")]
+    data_changed = any(not p.endswith(".md") for p in args.paths)
+    if args.paths and not data_changed:
+        # Only pages changed: check those pages against the registry, fast (no reconciliation).
+        project = load_project(settings, with_pages=False)
+        diagnostics = list(project.diagnostics)
+        for path in pages:
+            if path.is_file() and path.is_relative_to(settings.docs_dir):
+                diagnostics.extend(checks.check_page(load_page(path, settings.root), project.registry))
+        diagnostics = checks.adjust(diagnostics, settings.severity)
+    else:
+        diagnostics = checks.run_all(load_project(settings))
     if args.strict:
         diagnostics = strictened(diagnostics)
     sys.stdout.write(render(diagnostics, args.format))
@@ -140,6 +163,19 @@ def _build_site(config_file: Path, site_dir: Path, *, strict: bool) -> None:
             mkdocs_build(config)
         finally:
             config.plugins.on_shutdown()
+        broken = [
+            Diagnostic(
+                f"{site_dir.name}/{b.page}",
+                1,
+                "L001",
+                "error" if strict else "warning",
+                f"broken link '{b.href}': {b.reason}",
+            )
+            for b in check_site(staging)
+        ]
+        sys.stderr.write(render(broken, "text"))
+        if strict and broken:
+            raise UsageError(f"{len(broken)} broken links in the built site (--strict)")
     except MkDocsException as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise UsageError(f"the site was not built: {exc}") from None
@@ -245,3 +281,45 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         for stale in data["stale"]:  # type: ignore[union-attr]
             print(f"\nstale register entry {stale['id']}: {stale['reason']}")
     return 1 if unregistered or data["stale"] else 0
+
+
+def cmd_linkcheck(args: argparse.Namespace) -> int:
+    """Serve the built site on 127.0.0.1 and run linkchecker over it (a subprocess, never imported)."""
+    import functools
+    import http.server
+    import threading
+
+    from build_tools.links import linkchecker_config, parse_linkchecker_csv
+
+    settings = _settings(args)
+    if not (settings.site_dir / "index.html").is_file():
+        raise UsageError(f"no built site in {settings.rel(settings.site_dir)}/; run 'make site' first")
+    executable = shutil.which("linkchecker") or str(Path(sys.executable).with_name("linkchecker"))
+    if not Path(executable).exists():
+        raise UsageError("linkchecker is not installed; 'make test' installs it")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *a: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(settings.site_dir))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [executable, "-f", str(linkchecker_config(Path(tmp) / "lc.ini")), "--no-status", "-o", "csv"]
+        if args.external:
+            command.append("--check-extern")
+        try:
+            result = subprocess.run(
+                [*command, f"http://127.0.0.1:{server.server_address[1]}/"], capture_output=True, text=True
+            )
+        finally:
+            server.shutdown()
+            server.server_close()
+    Path(args.report).write_text(result.stdout, encoding="utf-8")
+    broken = parse_linkchecker_csv(result.stdout)
+    for url, parent, reason in broken:
+        print(f"{parent}: broken link {url}: {reason}")
+    print(f"{len(broken)} broken links; report in {args.report}", file=sys.stderr)
+    return 1 if broken else 0

@@ -24,6 +24,7 @@ TIER_NAMES = {
     3: "blogs, fan transcripts, compiled accounts",
 }
 HEADER = """\
+# yaml-language-server: $schema=../build_tools/schemas/registry.schema.json
 # Source registry: every source that the accounts or the pages cite, registered once.
 # Sorted by id, one block per source. Written first by `python -m build_tools import-sources`,
 # curated by hand since: edit freely, re-running the import keeps your edits and only adds

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from build_tools.docs import Citation, mask_code
-from build_tools.registry import Source
+from build_tools.registry import Registry, Source
 
 LEVELS = ("low", "medium", "high")
 
@@ -127,3 +127,29 @@ MARKERS = re.compile(r"\[(?:UNVERIFIED|unverified|citation needed|Citation neede
 def states_figures(paragraph: Paragraph) -> bool:
     """Whether a paragraph states dates or figures (years, counts with units, percentages)."""
     return bool(_FIGURE.search(MARKERS.sub(" ", paragraph.text)))
+
+
+def weakest_paragraph(
+    body: str, first_line: int, citations: list[Citation], registry: Registry
+) -> tuple[str, int] | None:
+    """(support level, line) of the page's weakest cited paragraph, or None when it cites nothing."""
+    weakest: tuple[str, int] | None = None
+    for paragraph in paragraphs(body, first_line):
+        sources = [s for s in (registry.resolve(c.key) for c in citations_in(paragraph, citations)) if s is not None]
+        level = support_level(sources)
+        if level is not None and (weakest is None or LEVELS.index(level) < LEVELS.index(weakest[0])):
+            weakest = (level, paragraph.line)
+    return weakest
+
+
+def rationale(citations: list[Citation], registry: Registry, weakest: tuple[str, int] | None) -> str:
+    """A reader's one-line answer to 'why this badge': the tiers cited and the weakest paragraph."""
+    sources = {s.id: s for s in (registry.resolve(c.key) for c in citations) if s is not None}
+    if not sources:
+        return "This page cites no sources."
+    counts = [sum(1 for s in sources.values() if s.tier == t) for t in (1, 2, 3)]
+    tiers = ", ".join(f"{n} tier-{t}" for t, n in zip((1, 2, 3), counts, strict=True) if n)
+    text = f"Cites {len(sources)} sources ({tiers})."
+    if weakest:
+        text += f" Its weakest cited paragraph supports '{weakest[0]}' confidence."
+    return text

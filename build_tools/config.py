@@ -14,6 +14,8 @@ class ProvenanceConfig(base.Config):
     sources_page = c.Type(str, default=DEFAULTS["sources_page"])
     gazetteer = c.Type(str, default=DEFAULTS["gazetteer"])
     conflicts = c.Type(str, default=DEFAULTS["conflicts"])
+    # The page that explains the badges and tiers (the badges link to it); "" for none.
+    about_page = c.Type(str, default="about.md")
     # The generated page on where the accounts disagree; "" turns it off.
     disagreements_page = c.Type(str, default="disagreements.md")
     # The generated page on the raw accounts' reliability; "" turns it off.

@@ -73,7 +73,10 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         existing = files.get_file_from_path(uri)
         if existing is not None:
             files.remove(existing)
-        content = render.sources_page(project.registry, project.accounts)
+        source_file = File.generated(config, uri, content="")
+        content = render.sources_page(
+            project.registry, project.accounts, back_links=self._back_links(files, source_file)
+        )
         files.append(File.generated(config, uri, content=content))
         page_uri = self.config.disagreements_page
         if page_uri and self.report is not None:
@@ -93,6 +96,22 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             files.append(File.generated(config, audit_uri, content=audit))
         return files
 
+    def _back_links(self, files: Files, sources_file: File) -> dict[str, list[tuple[str, str]]]:
+        """Which curated pages cite each source, read from their markdown before it is rendered."""
+        project = self._project()
+        links: dict[str, list[tuple[str, str]]] = {}
+        for file in sorted(files.documentation_pages(), key=lambda f: f.src_uri):
+            if file.generated_by or not file.abs_src_path:
+                continue
+            page = load_page(Path(file.abs_src_path), project.settings.root)
+            title = str(page.meta.get("title") or file.src_uri)
+            url = get_relative_url(file.url, sources_file.url)
+            for citation in find_citations(page.body, page.body_start)[0]:
+                source = project.registry.resolve(citation.key)
+                if source is not None and (title, url) not in links.setdefault(source.id, []):
+                    links[source.id].append((title, url))
+        return links
+
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         self.nav = nav
         return nav
@@ -109,6 +128,11 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             first_line = parsed.body_start
         citations, _ = find_citations(markdown, first_line)
         self._collect_twin(markdown, citations, page, config)
+        weakest = claims.weakest_paragraph(markdown, first_line, citations, project.registry)
+        page.meta["confidence_why"] = claims.rationale(citations, project.registry, weakest)
+        about = files.get_file_from_path(self.config.about_page) if self.config.about_page else None
+        if about is not None:
+            page.meta["badge_help"] = get_relative_url(about.url, page.url)
         rendered = render.render_citations(markdown, citations, project.registry, sources_url)
         rendered = render.RenderedPage(render.mark_unverified(rendered.markdown), rendered.cited)
         page.meta["cited_sources"] = [s.id for s in rendered.cited]

@@ -85,8 +85,15 @@ def _facts(source: Source) -> str:
     return " · " + " · ".join(facts) + link
 
 
-def sources_page(registry: Registry, accounts: list[Account], title: str = "Sources") -> str:
-    """The generated sources page: every source by tier, with its id as anchor, and the accounts."""
+def sources_page(
+    registry: Registry,
+    accounts: list[Account],
+    title: str = "Sources",
+    back_links: dict[str, list[tuple[str, str]]] | None = None,
+) -> str:
+    """The generated sources page: every source by tier, with its id as anchor, the accounts that
+    cite it, and the pages that cite it (`back_links`: source id -> [(page title, url from here)])."""
+    back_links = back_links or {}
     account_titles = {a.id: a.title for a in accounts}
     lines = [
         "---",
@@ -111,10 +118,14 @@ def sources_page(registry: Registry, accounts: list[Account], title: str = "Sour
             cited_by = ", ".join(
                 f"{escape(account_titles.get(o.account, o.account))} [{escape(o.ref)}]" for o in source.origins
             )
+            pages = ", ".join(
+                f'<a href="{escape(url)}">{escape(name)}</a>' for name, url in back_links.get(source.id, [])
+            )
             lines.append(
                 f'<li id="{escape(source.id)}" class="source tier-{source.tier}"><strong>{escape(source.title)}</strong>'
                 f"{_facts(source)}<br><code>{escape(source.id)}</code>"
                 + (f' <span class="cited-by">cited by {cited_by}</span>' if cited_by else "")
+                + (f'<br><span class="cited-on">cited on: {pages}</span>' if pages else "")
                 + "</li>"
             )
         lines.append("</ul>")

@@ -92,6 +92,8 @@ def _parser() -> argparse.ArgumentParser:
         help="reconcile: corpus sizes in claims (default: %(default)s)",
     )
     bench.add_argument("--agent-pages", type=int, default=300, help="agent outputs: pages in the corpus (0 skips)")
+    bench.add_argument("--build", nargs="*", type=int, default=[100, 1000], help="site build: sizes in pages")
+    bench.add_argument("--link-pages", type=int, default=100, help="link check: pages in the corpus (0 skips)")
     bench.set_defaults(func=cmd_bench)
 
     imp = sub.add_parser("import-sources", help="register the sources the accounts cite (keeps curated entries)")
@@ -249,7 +251,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from build_tools import bench
 
-    return bench.main(args.sizes or [100, 1000, 10000], args.claims, args.agent_pages)
+    return bench.main(args.sizes or [100, 1000, 10000], args.claims, args.agent_pages, args.build, args.link_pages)
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:

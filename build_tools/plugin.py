@@ -17,7 +17,7 @@ from mkdocs.utils import get_relative_url
 from build_tools import agents, checks, claims, csp, guard, reconcile, render
 from build_tools.config import ProvenanceConfig
 from build_tools.diagnostics import Diagnostic
-from build_tools.docs import find_citations, load_page
+from build_tools.docs import Page, find_citations, load_page
 from build_tools.project import Project, SettingsError, load_project, settings_from_options
 
 log = get_plugin_logger(__name__)
@@ -32,6 +32,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.project: Project | None = None
         self.errors = 0
         self.twins: dict[str, agents.TwinPage] = {}
+        self.stashes: dict[str, render.Stash] = {}
+        self.parsed: dict[str, Page] = {}
         self.nav: Navigation | None = None
         self.account_findings: list[Diagnostic] = []
         self.context: guard.ConflictContext | None = None
@@ -103,10 +105,10 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         for file in sorted(files.documentation_pages(), key=lambda f: f.src_uri):
             if file.generated_by or not file.abs_src_path:
                 continue
-            page = load_page(Path(file.abs_src_path), project.settings.root)
+            page = self.parsed[file.src_uri] = load_page(Path(file.abs_src_path), project.settings.root)
             title = str(page.meta.get("title") or file.src_uri)
             url = get_relative_url(file.url, sources_file.url)
-            for citation in find_citations(page.body, page.body_start)[0]:
+            for citation in checks.page_citations(page)[0]:
                 source = project.registry.resolve(citation.key)
                 if source is not None and (title, url) not in links.setdefault(source.id, []):
                     links[source.id].append((title, url))
@@ -121,20 +123,27 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         sources_file = files.get_file_from_path(self.config.sources_page)
         sources_url = get_relative_url(sources_file.url, page.url) if sources_file else self.config.sources_page
         first_line = 1
+        citations = None
         if page.file.abs_src_path and not page.file.generated_by:
-            parsed = load_page(Path(page.file.abs_src_path), project.settings.root)
+            parsed = self.parsed.pop(page.file.src_uri, None) or load_page(
+                Path(page.file.abs_src_path), project.settings.root
+            )
             found = checks.check_page(parsed, project.registry, self.context)
             self._report(checks.adjust(found, project.settings.severity))
             first_line = parsed.body_start
-        citations, _ = find_citations(markdown, first_line)
+            if parsed.body == markdown:  # parsed once in on_files: reuse its citations
+                citations = checks.page_citations(parsed)[0]
+        if citations is None:
+            citations, _ = find_citations(markdown, first_line)
         self._collect_twin(markdown, citations, page, config)
         weakest = claims.weakest_paragraph(markdown, first_line, citations, project.registry)
         page.meta["confidence_why"] = claims.rationale(citations, project.registry, weakest)
         about = files.get_file_from_path(self.config.about_page) if self.config.about_page else None
         if about is not None:
             page.meta["badge_help"] = get_relative_url(about.url, page.url)
-        rendered = render.render_citations(markdown, citations, project.registry, sources_url)
-        rendered = render.RenderedPage(render.mark_unverified(rendered.markdown), rendered.cited)
+        stash = self.stashes[page.file.src_uri] = render.Stash()
+        rendered = render.render_citations(markdown, citations, project.registry, sources_url, stash)
+        rendered = render.RenderedPage(render.mark_unverified(rendered.markdown, stash), rendered.cited)
         page.meta["cited_sources"] = [s.id for s in rendered.cited]
         markdown = rendered.markdown
         disagreements = files.get_file_from_path(self.config.disagreements_page)
@@ -142,7 +151,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             entries = self._touched(markdown, first_line)
             if entries:
                 url = get_relative_url(disagreements.url, page.url)
-                markdown = render.conflict_notice(entries, url) + markdown
+                markdown = stash.put(render.conflict_notice(entries, url).strip()) + "\n\n" + markdown
                 twin = self.twins.get(page.file.src_uri)
                 if twin is not None:
                     base = _absolute(config, disagreements.url)
@@ -186,6 +195,10 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
                     ids.append(touch.conflict_id)
         entries = self.context.register.entries
         return [entries[i] for i in ids if i in entries and entries[i].verdict != "not a conflict"]
+
+    def on_page_content(self, html: str, *, page: MkPage, config: MkDocsConfig, files: Files) -> str:
+        stash = self.stashes.pop(page.file.src_uri, None)
+        return stash.restore(html) if stash else html
 
     def on_post_page(self, output: str, *, page: MkPage, config: MkDocsConfig) -> str:
         twin = page.meta.get("twin_url")

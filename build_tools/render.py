@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from html import escape
@@ -19,7 +20,29 @@ class RenderedPage:
     cited: tuple[Source, ...]  # in order of first citation: number n is cited[n - 1]
 
 
-def render_citations(body: str, citations: list[Citation], registry: Registry, sources_url: str) -> RenderedPage:
+class Stash:
+    """HTML kept out of Markdown's way: a plain token goes through Markdown untouched, and the HTML
+    comes back after rendering. Markdown's own raw-HTML handling is the slowest part of a page."""
+
+    def __init__(self, prefix: str = "zqprovz") -> None:
+        self.prefix = prefix
+        self.items: dict[str, str] = {}
+
+    def put(self, html: str) -> str:
+        token = f"{self.prefix}{len(self.items):05d}z"
+        self.items[token] = html
+        return token
+
+    def restore(self, html: str) -> str:
+        if not self.items:
+            return html
+        pattern = re.compile(rf"<p>\s*({self.prefix}\d{{5}}z)\s*</p>|({self.prefix}\d{{5}}z)")
+        return pattern.sub(lambda m: self.items.get(m.group(1) or m.group(2), m.group(0)), html)
+
+
+def render_citations(
+    body: str, citations: list[Citation], registry: Registry, sources_url: str, stash: Stash | None = None
+) -> RenderedPage:
     """Replace each ``[@a; @b]`` group with numbered links, and append a References list."""
     numbers: dict[str, int] = {}
     cited: list[Source] = []
@@ -44,12 +67,13 @@ def render_citations(body: str, citations: list[Citation], registry: Registry, s
                 f'title="{escape(tooltip(source))}">{n}<span class="tier-chip">T{source.tier}</span></a>'
             )
         pieces.append(body[cursor:start])
-        pieces.append('<sup class="citations">[' + ", ".join(links) + "]</sup>")
+        html = '<sup class="citations">[' + ", ".join(links) + "]</sup>"
+        pieces.append(stash.put(html) if stash else html)
         cursor = end
     pieces.append(body[cursor:])
     markdown = "".join(pieces)
     if cited:
-        markdown = markdown.rstrip("\n") + "\n\n" + references_section(cited, sources_url)
+        markdown = markdown.rstrip("\n") + "\n\n" + references_section(cited, sources_url, stash)
     return RenderedPage(markdown, tuple(cited))
 
 
@@ -63,15 +87,16 @@ def tooltip(source: Source) -> str:
     return " · ".join(parts)
 
 
-def references_section(cited: tuple[Source, ...] | list[Source], sources_url: str) -> str:
-    lines = ["## References {: #references }", "", '<ol class="references">']
+def references_section(cited: tuple[Source, ...] | list[Source], sources_url: str, stash: Stash | None = None) -> str:
+    lines = ['<ol class="references">']
     for source in cited:
         lines.append(
             f'<li id="ref-{escape(source.id)}"><a href="{sources_url}#{escape(source.id)}">{escape(source.title)}</a>'
             f"{_facts(source)}</li>"
         )
     lines.append("</ol>")
-    return "\n".join(lines) + "\n"
+    html = "\n".join(lines)
+    return "## References\n\n" + (stash.put(html) if stash else html) + "\n"
 
 
 def _facts(source: Source) -> str:
@@ -149,14 +174,15 @@ def sources_page(
     return "\n".join(lines) + "\n"
 
 
-def mark_unverified(markdown: str) -> str:
+def mark_unverified(markdown: str, stash: Stash | None = None) -> str:
     """Show `[UNVERIFIED ...]` and `[citation needed]` markers as visible labels (not in code)."""
     masked = mask_code(markdown)
     pieces, cursor = [], 0
     for match in MARKERS.finditer(masked):
         text = markdown[match.start() + 1 : match.end() - 1]
         pieces.append(markdown[cursor : match.start()])
-        pieces.append(f'<span class="unverified" title="{escape(text)}">{escape(text.split(" ")[0].upper())}</span>')
+        html = f'<span class="unverified" title="{escape(text)}">{escape(text.split(" ")[0].upper())}</span>'
+        pieces.append(stash.put(html) if stash else html)
         cursor = match.end()
     pieces.append(markdown[cursor:])
     return "".join(pieces)

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from rapidfuzz import fuzz, process
 
-from build_tools import claims, safety
+from build_tools import claims, jsonld, safety
 from build_tools.accounts import Account, check_account_files, find_inline_markers, parse_reference_list
 from build_tools.dates import parse_iso
 from build_tools.diagnostics import Diagnostic
@@ -283,6 +283,11 @@ def check_page(page: Page, registry: Registry, context: ConflictContext | None =
         yield Diagnostic(page.rel_path, line, page.error_code, "error", f"{prefix}{message}")
         return
     yield from check_front_matter(page)
+    if "person" in page.meta:
+        for problem in jsonld.problems(page.meta["person"], registry):
+            yield Diagnostic(
+                page.rel_path, page.meta_lines.get("person", 1), "F006", "error", f"front matter: {problem}"
+            )
     citations, malformed = page_citations(page)
     for bad in malformed:
         yield Diagnostic(
@@ -322,6 +327,7 @@ FRONT_MATTER_KEYS = {
     "confidence",
     "depth",
     "last_reviewed",
+    "person",
     # MkDocs and mkdocs-material page keys
     "template",
     "hide",

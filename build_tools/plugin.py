@@ -14,7 +14,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_relative_url
 
-from build_tools import agents, checks, claims, csp, guard, reconcile, render
+from build_tools import agents, checks, claims, csp, guard, jsonld, reconcile, render
 from build_tools.config import ProvenanceConfig
 from build_tools.diagnostics import Diagnostic
 from build_tools.docs import Page, find_citations, load_page
@@ -202,6 +202,13 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
 
     def on_post_page(self, output: str, *, page: MkPage, config: MkDocsConfig) -> str:
         twin = page.meta.get("twin_url")
+        person = page.meta.get("person")
+        if isinstance(person, dict) and person.get("name") and "</head>" in output:
+            block = jsonld.profile_page(
+                person, self._project().registry, _absolute(config, page.url),
+                str(page.meta.get("description") or ""), str(page.meta.get("last_reviewed") or ""),
+            )  # fmt: skip
+            output = output.replace("</head>", f"  {block}\n</head>", 1)
         if twin and "</head>" in output:
             link = f'<link rel="alternate" type="text/markdown" href="{twin}" title="This page as Markdown">'
             output = output.replace("</head>", f"  {link}\n</head>", 1)

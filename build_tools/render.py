@@ -319,7 +319,13 @@ def conflict_notice(entries: list, page_url_to_disagreements: str) -> str:  # ty
         state = (
             f"we use {escape(preferred)}" if preferred else ("open" if entry.verdict == "conflict" else "reconciled")
         )
-        items.append(f'<li><a href="{page_url_to_disagreements}#{entry.id}">{escape(entry.subject)}</a>: {state}</li>')
+        values = " · ".join(
+            f"<s>{escape(v.value)}</s>" if v.rank == "deprecated" else escape(v.value) for v in entry.values
+        )
+        items.append(
+            f'<li><a href="{page_url_to_disagreements}#{entry.id}">{escape(entry.subject)}</a>: {values}. '
+            f"<em>{state.capitalize()}.</em></li>"
+        )
     return (
         '<div class="admonition warning conflict-notice"><p class="admonition-title">The accounts disagree here</p>'
         f"<ul>{''.join(items)}</ul></div>\n\n"

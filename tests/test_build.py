@@ -150,7 +150,7 @@ def test_agent_outputs_llms_txt_twins_full_and_json(tmp_path: Path) -> None:
         alternate = soup.find("link", rel="alternate", type="text/markdown")
         assert alternate is not None and (page.parent / alternate["href"]).resolve().is_file(), page
         assert soup.find("a", string="View as Markdown") is not None
-        canonical = re.search(r"^url: (\S+)$", text, re.M).group(1)
+        canonical = re.search(r"^url: \"?([^\"\s]+)\"?$", text, re.M).group(1)
         assert full.count(f'<page url="{canonical}"') == 1, canonical
     sources = json.loads((site / "sources.json").read_text())
     assert sources["sources"] and {"id", "title", "tier", "aliases"} <= set(sources["sources"][0])

@@ -101,3 +101,31 @@ def test_a_link_to_a_file_outside_the_repository_is_refused(tiny_profile: Path, 
     (tiny_profile / "docs/link.md").symlink_to(secret)
     found = [d for d in run_all(load_project(settings_from_config(tiny_profile / "mkdocs.yml"))) if d.code == "F005"]
     assert [(d.path, d.severity) for d in found] == [("docs/link.md", "error")]
+
+
+def test_person_front_matter_needs_sourced_entries(tmp_path: Path) -> None:
+    text = FRONT.replace(
+        "depth: low\n", "depth: low\nperson:\n  name: Ada\n  affiliations:\n  - {name: Acme, source: nope}\n"
+    )
+    page = read_page(write(tmp_path / "p.md", text + "x\n"), "p.md")
+    assert [d.code for d in check_page(page, REGISTRY)] == ["F006"]
+
+
+def test_profile_page_json_ld() -> None:
+    import json
+
+    from build_tools.jsonld import profile_page
+
+    person = {
+        "name": "Ada",
+        "affiliations": [{"name": "Acme", "start": "2015", "end": "2017", "source": "quill-2004-notes"}],
+    }
+    block = profile_page(person, REGISTRY, "https://x.example/", "An engineer.", "2026-11-23")
+    data = json.loads(block.split("\n", 1)[1].rsplit("\n", 1)[0])
+    assert data["@type"] == "ProfilePage" and data["mainEntity"]["@type"] == "Person"
+    assert data["mainEntity"]["affiliation"][0] == {
+        "@type": "Role",
+        "affiliation": {"@type": "Organization", "name": "Acme"},
+        "startDate": "2015",
+        "endDate": "2017",
+    }

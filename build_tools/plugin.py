@@ -8,7 +8,7 @@ from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
@@ -34,6 +34,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.twins: dict[str, agents.TwinPage] = {}
         self.stashes: dict[str, render.Stash] = {}
         self.parsed: dict[str, Page] = {}
+        self.full_content: dict[str, str] = {}
         self.nav: Navigation | None = None
         self.account_findings: list[Diagnostic] = []
         self.context: guard.ConflictContext | None = None
@@ -200,6 +201,24 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         stash = self.stashes.pop(page.file.src_uri, None)
         return stash.restore(html) if stash else html
 
+    @event_priority(100)
+    def _on_page_context_lighten(self, context: Any, *, page: MkPage, config: MkDocsConfig, nav: Navigation) -> Any:
+        # The search index needs the prose, not the citation marks and reference lists around it:
+        # show search a lighter page, and put the full one back after it has indexed.
+        if page.content and ("citations" in page.content or "references" in page.content):
+            self.full_content[page.file.src_uri] = page.content
+            page.content = _SEARCH_NOISE.sub("", page.content)
+        return context
+
+    @event_priority(-100)
+    def _on_page_context_restore(self, context: Any, *, page: MkPage, config: MkDocsConfig, nav: Navigation) -> Any:
+        full = self.full_content.pop(page.file.src_uri, None)
+        if full is not None:
+            page.content = full
+        return context
+
+    on_page_context = CombinedEvent(_on_page_context_lighten, _on_page_context_restore)
+
     def on_post_page(self, output: str, *, page: MkPage, config: MkDocsConfig) -> str:
         twin = page.meta.get("twin_url")
         person = page.meta.get("person")
@@ -312,6 +331,9 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         if self.project is None:
             raise PluginError("the provenance plugin was not configured")
         return self.project
+
+
+_SEARCH_NOISE = re.compile(r'<sup class="citations"[^>]*>.*?</sup>|<ol class="references"[^>]*>.*?</ol>', re.S)
 
 
 def _state(entry: Any) -> str:

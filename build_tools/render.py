@@ -67,7 +67,7 @@ def render_citations(
                 f'title="{escape(tooltip(source))}">{n}<span class="tier-chip">T{source.tier}</span></a>'
             )
         pieces.append(body[cursor:start])
-        html = '<sup class="citations">[' + ", ".join(links) + "]</sup>"
+        html = '<sup class="citations" data-search-exclude>[' + ", ".join(links) + "]</sup>"
         pieces.append(stash.put(html) if stash else html)
         cursor = end
     pieces.append(body[cursor:])
@@ -88,7 +88,7 @@ def tooltip(source: Source) -> str:
 
 
 def references_section(cited: tuple[Source, ...] | list[Source], sources_url: str, stash: Stash | None = None) -> str:
-    lines = ['<ol class="references">']
+    lines = ['<ol class="references" data-search-exclude>']
     for source in cited:
         lines.append(
             f'<li id="ref-{escape(source.id)}"><a href="{sources_url}#{escape(source.id)}">{escape(source.title)}</a>'

@@ -175,3 +175,44 @@ def test_csp_blocks_script_that_slipped_past_the_check(browser: Browser, tiny_pr
     assert "pwned" not in title
     assert theme_ran
     assert any("Content Security Policy" in text for text in violations)
+
+
+def test_instant_navigation_works_under_the_csp(browser: Browser, tmp_path: Path) -> None:
+    # Instant loading only follows links listed in the sitemap, i.e. under site_url: build for the
+    # address the test server has, from a copy of mkdocs.yml whose paths point into the repository.
+    import yaml
+
+    served = tmp_path / "served"
+    served.mkdir()
+    server, base = _serve(served)
+    try:
+        config = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)
+        text = (ROOT / "mkdocs.yml").read_text()
+        text = text.replace(f"site_url: {config['site_url']}", f"site_url: {base}")
+        text = text.replace("docs_dir: docs", f"docs_dir: {ROOT / 'docs'}")
+        text = text.replace("custom_dir: overrides", f"custom_dir: {ROOT / 'overrides'}")
+        for key in ("registry", "accounts"):
+            text = text.replace(f"{key}: sources/", f"{key}: {ROOT / 'sources'}/")
+        text = text.replace(
+            "      llms_txt_copy: llms.txt\n", '      severity: {F005: "off"}\n'
+        )  # docs sit outside tmp_path
+        (tmp_path / "mkdocs.yml").write_text(text)
+        (tmp_path / "sources").symlink_to(ROOT / "sources")  # gazetteer and register sit beside mkdocs.yml
+        assert main(["-f", str(tmp_path / "mkdocs.yml"), "build", "--site-dir", str(served)]) == 0
+        context = browser.new_context()
+        tab = context.new_page()
+        messages: list[str] = []
+        tab.on("console", lambda message: messages.append(message.text))
+        tab.goto(base, wait_until="networkidle")
+        tab.evaluate("window.__still_here = true")  # survives only if the next page loads without a full reload
+        tab.locator("nav.md-nav a[href$='career/tesla/']").first.click()
+        tab.wait_for_url("**/career/tesla/")
+        tab.locator("article h1", has_text="Tesla").wait_for(timeout=10_000)
+        still_here = tab.evaluate("window.__still_here === true")
+        badge = tab.locator(".badge-confidence").is_visible()
+        context.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert still_here and badge
+    assert not [m for m in messages if "Content Security Policy" in m]

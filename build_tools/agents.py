@@ -14,6 +14,7 @@ from typing import Any
 
 from build_tools.docs import Citation, mask_code
 from build_tools.registry import TIER_NAMES, Registry, Source
+from build_tools.render import replace_citations
 
 LLMS_TXT_BUDGET = 50_000
 HOW_TO_READ = (
@@ -123,28 +124,12 @@ def rewrite_links(markdown: str, src_uri: str, twin_of: dict[str, str]) -> str:
 
 def render_twin(page: TwinPage, registry: Registry, twin_of: dict[str, str], sources_twin: str) -> str:
     """A page as clean markdown: a YAML header, the text with numbered citations, its references."""
-    numbers: dict[str, int] = {}
-    cited: list[Source] = []
-    groups: dict[tuple[int, int], list[Citation]] = {}
-    for citation in page.citations:
-        groups.setdefault((citation.group_start, citation.group_end), []).append(citation)
-    pieces, cursor = [], 0
-    for (start, end), members in sorted(groups.items()):
-        labels = []
-        for citation in members:
-            source = registry.resolve(citation.key)
-            if source is None:
-                labels.append(f"[?{citation.key}]")
-                continue
-            if source.id not in numbers:
-                numbers[source.id] = len(cited) + 1
-                cited.append(source)
-            labels.append(f"[{numbers[source.id]}]")
-        pieces.append(page.markdown[cursor:start])
-        pieces.append("".join(labels))
-        cursor = end
-    pieces.append(page.markdown[cursor:])
-    body = rewrite_links("".join(pieces), page.src_uri, twin_of).strip("\n")
+
+    def labels(members: list[tuple[Citation, Source | None, int]]) -> str:
+        return "".join(f"[{n}]" if source else f"[?{citation.key}]" for citation, source, n in members)
+
+    text, cited = replace_citations(page.markdown, page.citations, registry, labels)
+    body = rewrite_links(text, page.src_uri, twin_of).strip("\n")
     header: dict[str, Any] = {"title": page.title, "url": page.html_url, "markdown": page.twin_url}
     if page.description:
         header["description"] = _one_line(page.description)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
@@ -18,6 +19,36 @@ from build_tools.registry import TIER_NAMES, Registry, Source
 class RenderedPage:
     markdown: str
     cited: tuple[Source, ...]  # in order of first citation: number n is cited[n - 1]
+
+
+def replace_citations(
+    body: str,
+    citations: list[Citation],
+    registry: Registry,
+    render_group: Callable[[list[tuple[Citation, Source | None, int]]], str],
+) -> tuple[str, list[Source]]:
+    """Replace each citation group of `body` with `render_group`'s text, numbering sources in the
+    order of their first citation (0 for an unknown key); also return the cited sources in order."""
+    numbers: dict[str, int] = {}
+    cited: list[Source] = []
+    groups: dict[tuple[int, int], list[Citation]] = defaultdict(list)
+    for citation in citations:
+        groups[(citation.group_start, citation.group_end)].append(citation)
+    pieces: list[str] = []
+    cursor = 0
+    for (start, end), members in sorted(groups.items()):
+        numbered = []
+        for citation in members:
+            source = registry.resolve(citation.key)
+            if source is not None and source.id not in numbers:
+                numbers[source.id] = len(cited) + 1
+                cited.append(source)
+            numbered.append((citation, source, numbers[source.id] if source else 0))
+        pieces.append(body[cursor:start])
+        pieces.append(render_group(numbered))
+        cursor = end
+    pieces.append(body[cursor:])
+    return "".join(pieces), cited
 
 
 class Stash:
@@ -44,34 +75,21 @@ def render_citations(
     body: str, citations: list[Citation], registry: Registry, sources_url: str, stash: Stash | None = None
 ) -> RenderedPage:
     """Replace each ``[@a; @b]`` group with numbered links, and append a References list."""
-    numbers: dict[str, int] = {}
-    cited: list[Source] = []
-    groups: dict[tuple[int, int], list[Citation]] = defaultdict(list)
-    for citation in citations:
-        groups[(citation.group_start, citation.group_end)].append(citation)
-    pieces: list[str] = []
-    cursor = 0
-    for (start, end), members in sorted(groups.items()):
+
+    def group_html(members: list[tuple[Citation, Source | None, int]]) -> str:
         links = []
-        for citation in members:
-            source = registry.resolve(citation.key)
+        for citation, source, n in members:
             if source is None:
                 links.append(f'<span class="citation-missing" title="unknown source">[?{escape(citation.key)}]</span>')
                 continue
-            if source.id not in numbers:
-                numbers[source.id] = len(cited) + 1
-                cited.append(source)
-            n = numbers[source.id]
             links.append(
                 f'<a class="citation tier-{source.tier}" href="{sources_url}#{escape(source.id)}" '
                 f'title="{escape(tooltip(source))}">{n}<span class="tier-chip">T{source.tier}</span></a>'
             )
-        pieces.append(body[cursor:start])
         html = '<sup class="citations" data-search-exclude>[' + ", ".join(links) + "]</sup>"
-        pieces.append(stash.put(html) if stash else html)
-        cursor = end
-    pieces.append(body[cursor:])
-    markdown = "".join(pieces)
+        return stash.put(html) if stash else html
+
+    markdown, cited = replace_citations(body, citations, registry, group_html)
     if cited:
         markdown = markdown.rstrip("\n") + "\n\n" + references_section(cited, sources_url, stash)
     return RenderedPage(markdown, tuple(cited))

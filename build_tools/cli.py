@@ -154,9 +154,10 @@ def _build_site(config_file: Path, site_dir: Path, *, strict: bool) -> None:
     if old.exists() and not site_dir.exists():
         old.rename(site_dir)  # a build killed between the two renames: put the previous site back
     for stale in site_dir.parent.glob(f".{site_dir.name}.building-*"):
-        shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed outright
+        if not _alive(stale.name.split("-")[1]):
+            shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed outright
     _pin_build_date(config_file.parent)
-    staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-{os.getpid()}-", dir=site_dir.parent))
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         config = load_config(config_file=str(config_file), site_dir=str(staging), strict=strict)
@@ -191,6 +192,19 @@ def _build_site(config_file: Path, site_dir: Path, *, strict: bool) -> None:
         site_dir.rename(old)
     staging.rename(site_dir)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _alive(pid: str) -> bool:
+    """Whether the build that owns a staging folder still runs (a concurrent build keeps its own)."""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -65,3 +65,16 @@ def test_killed_or_interrupted_build_leaves_the_previous_site(tmp_path: Path) ->
     assert not list(root.glob(".site.*"))
     assert "Changed" in (site / "section-000/page-00000/index.html").read_text()
     assert os.path.isdir(site / "assets")
+
+
+def test_a_build_keeps_the_staging_folder_of_a_build_still_running(tmp_path: Path) -> None:
+    root = tmp_path / "tiny"
+    generate_corpus(root, 3)
+    running = root / f".site.building-{os.getpid()}-abc"  # this test process stands in for a live build
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    killed = root / f".site.building-{dead.stdout.strip()}-abc"
+    running.mkdir()
+    killed.mkdir()
+    assert main(["-f", str(root / "mkdocs.yml"), "build"]) == 0
+    assert running.is_dir(), "a concurrent build's staging folder was deleted"
+    assert not killed.exists(), "a dead build's staging folder was left behind"

@@ -6,6 +6,7 @@ conflicts.json with their JSON Schemas. Pure functions: the plugin collects, the
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 import re
@@ -51,6 +52,7 @@ class TwinPage:
     depth: str = ""
     last_reviewed: str = ""
     section: str = ""
+    page_url: str = ""  # the page's url inside the site, as MkDocs gives it
     notice: list[tuple[str, str, str]] = field(default_factory=list)  # (subject, state, url)
     generated: bool = False
 
@@ -170,11 +172,17 @@ def yaml_header(header: dict[str, Any]) -> str:
         if isinstance(value, list):
             lines.append(f"{key}:")
             for item in value:
-                fields = ", ".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in item.items())
+                fields = ", ".join(f"{k}: {_quoted(v)}" for k, v in item.items())
                 lines.append(f"- {{{fields}}}")
         else:
             lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
     return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=65536)
+def _quoted(value: Any) -> str:
+    """A YAML scalar as JSON; titles and urls of sources repeat from page to page, so remember them."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _source_header(source: Source, number: int) -> dict[str, Any]:

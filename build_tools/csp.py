@@ -9,37 +9,49 @@ allowed.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 
 _SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
-_CONTENT = re.compile(r'<article class="md-content__inner[^"]*">.*?</article>', re.S)
+_ARTICLE = '<article class="md-content__inner'
 DATA_TYPES = ("application/json", "application/ld+json")
 
 
 def theme_script_hashes(html: str) -> list[str]:
     """'sha256-…' of each executable inline script outside the page's article."""
-    content = [(m.start(), m.end()) for m in _CONTENT.finditer(html)]
+    start = html.find(_ARTICLE)
+    end = html.find("</article>", start) if start >= 0 else -1
     hashes = []
     for match in _SCRIPT.finditer(html):
         attrs = match.group("attrs")
         if "src=" in attrs or any(t in attrs for t in DATA_TYPES):
             continue
-        if any(start <= match.start() < end for start, end in content):
+        if start <= match.start() < end:
             continue
-        digest = base64.b64encode(hashlib.sha256(match.group("body").encode("utf-8")).digest()).decode()
-        if f"sha256-{digest}" not in hashes:
-            hashes.append(f"sha256-{digest}")
+        digest = _digest(match.group("body"))
+        if digest not in hashes:
+            hashes.append(digest)
     return hashes
 
 
-def policy(html: str) -> str:
-    scripts = " ".join(["'self'", *(f"'{h}'" for h in theme_script_hashes(html))])
+@functools.lru_cache(maxsize=256)
+def _digest(body: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+
+
+@functools.lru_cache(maxsize=64)
+def _policy(hashes: tuple[str, ...]) -> str:
+    scripts = " ".join(["'self'", *(f"'{h}'" for h in hashes)])
     return (
         f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
         "font-src 'self' data:; connect-src 'self'; object-src 'none'; frame-src 'none'; base-uri 'self'; "
         "form-action 'self'"
     )
+
+
+def policy(html: str) -> str:
+    return _policy(tuple(theme_script_hashes(html)))
 
 
 def add_policy(html: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,10 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.account_findings: list[Diagnostic] = []
         self.context: guard.ConflictContext | None = None
         self.report: dict | None = None  # type: ignore[type-arg]
+        self.twin_of: dict[str, str] = {}
+        self.twin_texts: dict[str, str] = {}
+        self.writer: ThreadPoolExecutor | None = None
+        self.writes: list[Future[None]] = []
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").parent
@@ -117,6 +122,13 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         self.nav = nav
+        # Every page's twin url is known now, so each twin can be written as soon as its page is
+        # built, by a thread, while MkDocs renders the next pages (file creation is slow here).
+        self.twin_of = {f.src_uri: _absolute(config, agents.twin_paths(f.url)[0]) for f in files.documentation_pages()}
+        self.twin_texts = {}
+        self.writes = []
+        if self.config.agent_outputs and self.writer is None:
+            self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="twins")
         return nav
 
     def on_page_markdown(self, markdown: str, *, page: MkPage, config: MkDocsConfig, files: Files) -> str:
@@ -132,7 +144,10 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             found = checks.check_page(parsed, project.registry, self.context)
             self._report(checks.adjust(found, project.settings.severity))
             first_line = parsed.body_start
-            if parsed.body == markdown:  # parsed once in on_files: reuse its citations
+            # MkDocs hands over the body without its leading blank lines; put them back so the
+            # citations parsed in on_files (offsets into the body) can be reused as they are.
+            if parsed.body.lstrip("\n") == markdown:
+                markdown = parsed.body
                 citations = checks.page_citations(parsed)[0]
         if citations is None:
             citations, _ = find_citations(markdown, first_line)
@@ -183,6 +198,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             depth=str(meta.get("depth") or ""),
             last_reviewed=str(meta.get("last_reviewed") or ""),
             generated=bool(page.file.generated_by),
+            page_url=page.url,
         )
         meta["twin_url"] = get_relative_url(agents.twin_paths(page.url)[0], page.url)
 
@@ -237,7 +253,35 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             'data-md-component="search" role="dialog" aria-label="Search">',
             1,
         )
+        self._write_twin(page.file.src_uri, config)
         return csp.add_policy(output)
+
+    def _write_twin(self, uri: str, config: MkDocsConfig) -> None:
+        twin = self.twins.get(uri)
+        if not self.config.agent_outputs or twin is None or uri in self.twin_texts:
+            return
+        sources_twin = self.twin_of.get(self.config.sources_page, _absolute(config, "sources.md"))
+        text = agents.render_twin(twin, self._project().registry, self.twin_of, sources_twin)
+        self.twin_texts[uri] = text
+        targets = [Path(config.site_dir, path) for path in agents.twin_paths(twin.page_url)]
+        if self.writer is not None:
+            self.writes.append(self.writer.submit(_write_all, targets, text))
+        else:
+            _write_all(targets, text)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._stop_writer()
+
+    def _stop_writer(self) -> None:
+        """Wait for the twins still being written; a failed write fails the build."""
+        writes, self.writes = self.writes, []
+        try:
+            for write in writes:
+                write.result()
+        finally:
+            if self.writer is not None:
+                self.writer.shutdown(wait=True)
+                self.writer = None
 
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
         return csp.add_policy(output_content) if template_name.endswith(".html") else output_content
@@ -254,19 +298,14 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         site = Path(config.site_dir)
         site_url = (config.site_url or "/").rstrip("/") + "/"
         ordered = self._nav_order()
-        twin_of = {uri: twin.twin_url for uri, twin in self.twins.items()}
-        sources_twin = twin_of.get(self.config.sources_page, site_url + "sources.md")
+        for uri in self.twins:  # a dirty build skips unchanged pages: their twins are written here
+            self._write_twin(uri, config)
+        self._stop_writer()
         rendered: list[tuple[agents.TwinPage, str]] = []
         for uri, section in ordered:
             twin = self.twins[uri]
             twin.section = section
-            text = agents.render_twin(twin, project.registry, twin_of, sources_twin)
-            rendered.append((twin, text))
-            page_url = twin.html_url[len(site_url) :] if twin.html_url.startswith(site_url) else ""
-            for path in agents.twin_paths(page_url):
-                target = site / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(text, encoding="utf-8")
+            rendered.append((twin, self.twin_texts[uri]))
         generated = {self.config.sources_page, self.config.source_audit_page, self.config.disagreements_page}
         pages = [self._entry(t) for t, _ in rendered if t.src_uri not in generated]
         optional = [self._entry(t) for t, _ in rendered if t.src_uri in generated]
@@ -348,3 +387,9 @@ def _twin_url(html_url: str) -> str:
 def _absolute(config: MkDocsConfig, url: str) -> str:
     base = (config.site_url or "/").rstrip("/") + "/"
     return base + url
+
+
+def _write_all(targets: list[Path], text: str) -> None:
+    for target in targets:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")

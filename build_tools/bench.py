@@ -12,6 +12,7 @@ import platform
 import random
 import re
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -63,7 +64,9 @@ def generate_corpus(root: Path, pages: int, citations_per_page: int = 10, seed: 
         section = root / "docs" / f"section-{p // 100:03d}"
         section.mkdir(parents=True, exist_ok=True)
         paragraphs = []
-        for _ in range(citations_per_page):
+        for n in range(citations_per_page):
+            if n % 3 == 0:  # real pages have headings (and so a table of contents) every few paragraphs
+                paragraphs.append(f"## {rng.choice(WORDS).title()} {rng.choice(WORDS)} {n // 3 + 1}")
             words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(12, 30)))
             cite = f"source-{rng.randrange(n_sources):06d}"
             paragraphs.append(f"In {2000 + rng.randrange(25)} the {words} [@{cite}].")
@@ -387,7 +390,12 @@ def _site_facts(site: Path) -> dict[str, Any]:
 
 
 def _build_once(root: Path, plugins: str, site: Path, dirty: bool = False) -> float:
+    """One timed MkDocs build. A clean build starts from an empty site folder, as `build` does (it
+    builds into a fresh staging folder): emptying the last build's site is not part of the build."""
     import logging
+
+    if not dirty and site.exists():
+        shutil.rmtree(site)
 
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config

@@ -6,14 +6,16 @@ Codes: A accounts, R registry, F front matter, C citations. Tests assert codes, 
 from __future__ import annotations
 
 import datetime
+import posixpath
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from rapidfuzz import fuzz, process
 
-from build_tools import claims, jsonld, safety
+from build_tools import claims, jsonld, safety, wording
 from build_tools.accounts import Account, check_account_files, find_inline_markers, parse_reference_list
+from build_tools.conflicts import Register
 from build_tools.dates import parse_iso
 from build_tools.diagnostics import Diagnostic
 from build_tools.docs import BADGE_LEVELS, Citation, Page, find_citations
@@ -37,14 +39,17 @@ def run_all(project: Project) -> list[Diagnostic]:
     if context is not None:
         found.extend(check_register(project, context.comparison))  # type: ignore[arg-type]
     cited: set[str] = set()
+    index = wording.AccountIndex(project.accounts) if project.pages else None
     for page in project.pages:
-        found.extend(check_page(page, project.registry, context))
+        found.extend(check_page(page, project.registry, context, index))
         for citation in page_citations(page)[0]:
             source = project.registry.resolve(citation.key)
             if source is not None:
                 cited.add(source.id)
     if project.pages:
         found.extend(check_uncited_sources(project.registry, cited))
+        if context is not None and settings.disagreements_page:
+            found.extend(check_register_discussed(project.register, project.pages, settings.disagreements_page))
     return adjust(found, settings.severity)
 
 
@@ -275,8 +280,37 @@ def check_register(project: Project, comparison: Comparison) -> Iterator[Diagnos
                     )
 
 
-def check_page(page: Page, registry: Registry, context: ConflictContext | None = None) -> Iterator[Diagnostic]:
-    """Front matter and citations of one curated page."""
+_LINK_TARGET = re.compile(r"\]\(([^)\s]+)")
+
+
+def check_register_discussed(register: Register, pages: Iterable[Page], page_name: str) -> Iterator[Diagnostic]:
+    """Every real disagreement is resolved in the text somewhere: some page links to its entry (K007)."""
+    linked: set[str] = set()
+    name = posixpath.basename(page_name)
+    for page in pages:
+        for target in _LINK_TARGET.findall(page.body):
+            path, _, anchor = target.partition("#")
+            if anchor and posixpath.basename(path) == name:
+                linked.add(anchor)
+    for entry in register.entries.values():
+        if entry.verdict != "not a conflict" and entry.id not in linked:
+            yield Diagnostic(
+                register.path,
+                entry.line,
+                "K007",
+                "warning",
+                f"disagreement '{entry.id}' ({entry.subject}) is not discussed on any page: where the text covers it, "
+                f"give the values and link to {page_name}#{entry.id}",
+            )
+
+
+def check_page(
+    page: Page,
+    registry: Registry,
+    context: ConflictContext | None = None,
+    accounts: wording.AccountIndex | None = None,
+) -> Iterator[Diagnostic]:
+    """Front matter, citations and wording of one curated page."""
     if page.error:
         line, message = page.error
         prefix = "front matter: " if page.error_code == "F001" else ""
@@ -318,6 +352,21 @@ def check_page(page: Page, registry: Registry, context: ConflictContext | None =
             column=unsafe.column,
         )
     yield from check_claims(page, citations, registry, context)
+    if accounts:
+        for run in wording.copied(page.body, page.body_start, accounts):
+            yield Diagnostic(
+                page.rel_path,
+                run.line,
+                "C401",
+                "warning",
+                f"copied wording: '{_shorten(run.words)}' is word for word from {run.account} line "
+                f"{run.account_line}; say it in your own words, or quote it with a citation",
+            )
+
+
+def _shorten(words: str, limit: int = 12) -> str:
+    parts = words.split()
+    return " ".join(parts[:limit]) + (" ..." if len(parts) > limit else "")
 
 
 FRONT_MATTER_KEYS = {

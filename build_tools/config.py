@@ -17,7 +17,7 @@ class ProvenanceConfig(base.Config):
     # The page that explains the badges and tiers (the badges link to it); "" for none.
     about_page = c.Type(str, default="about.md")
     # The generated page on where the accounts disagree; "" turns it off.
-    disagreements_page = c.Type(str, default="disagreements.md")
+    disagreements_page = c.Type(str, default=DEFAULTS["disagreements_page"])
     # The generated page on the raw accounts' reliability; "" turns it off.
     source_audit_page = c.Type(str, default="source-audit.md")
     # Also write the built llms.txt to this path (relative to mkdocs.yml), e.g. "llms.txt".

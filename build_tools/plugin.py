@@ -15,7 +15,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_relative_url
 
-from build_tools import agents, checks, claims, csp, guard, jsonld, reconcile, render
+from build_tools import agents, checks, claims, csp, guard, jsonld, reconcile, render, wording
 from build_tools.config import ProvenanceConfig
 from build_tools.diagnostics import Diagnostic
 from build_tools.docs import Page, find_citations, load_page
@@ -40,6 +40,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.account_findings: list[Diagnostic] = []
         self.context: guard.ConflictContext | None = None
         self.report: dict | None = None  # type: ignore[type-arg]
+        self.wording: wording.AccountIndex | None = None
         self.twin_of: dict[str, str] = {}
         self.twin_texts: dict[str, str] = {}
         self.writer: ThreadPoolExecutor | None = None
@@ -63,6 +64,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.twins = {}
         project_checks = checks.run_all(self.project)
         self.context = checks.conflict_context(self.project)
+        self.wording = wording.AccountIndex(self.project.accounts)
         self.report = reconcile.report(self.project) if self.context is not None else None
         account_paths = {account.rel_path for account in self.project.accounts}
         self.account_findings = [d for d in project_checks if d.path in account_paths]
@@ -141,7 +143,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             parsed = self.parsed.pop(page.file.src_uri, None) or load_page(
                 Path(page.file.abs_src_path), project.settings.root
             )
-            found = checks.check_page(parsed, project.registry, self.context)
+            found = checks.check_page(parsed, project.registry, self.context, self.wording)
             self._report(checks.adjust(found, project.settings.severity))
             first_line = parsed.body_start
             # MkDocs hands over the body without its leading blank lines; put them back so the

@@ -19,6 +19,7 @@ DEFAULTS = {
     "registry": "sources/registry.yml",
     "accounts": "sources/accounts.yml",
     "sources_page": "sources.md",
+    "disagreements_page": "disagreements.md",
     "gazetteer": "sources/gazetteer.yml",
     "conflicts": "sources/conflicts.yml",
     "llms_txt_copy": "",
@@ -42,6 +43,7 @@ class Settings:
     site_url: str = ""
     site_description: str = ""
     sources_page: str = "sources.md"
+    disagreements_page: str = "disagreements.md"
     llms_txt_copy: str = ""
     severity: dict[str, str] = field(default_factory=dict)  # check code -> error|warning|note|off
 
@@ -88,6 +90,7 @@ def settings_from_options(root: Path, config: dict[str, Any], options: dict[str,
         site_url=str(config.get("site_url") or ""),
         site_description=str(config.get("site_description") or ""),
         sources_page=str(options.get("sources_page") or "sources.md"),
+        disagreements_page=str(options.get("disagreements_page", DEFAULTS["disagreements_page"]) or ""),
         llms_txt_copy=str(options.get("llms_txt_copy") or ""),
         severity=_severity(options.get("severity")),
     )

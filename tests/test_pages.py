@@ -4,10 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.checks import check_page
+from build_tools.accounts import Account
+from build_tools.checks import check_page, check_register_discussed
+from build_tools.conflicts import load_register
 from build_tools.docs import find_citations, read_page
 from build_tools.registry import Origin, Registry, Source
 from build_tools.render import render_citations
+from build_tools.wording import AccountIndex
 
 from conftest import write
 
@@ -129,3 +132,49 @@ def test_profile_page_json_ld() -> None:
         "startDate": "2015",
         "endDate": "2017",
     }
+
+
+def _account(tmp_path: Path, text: str) -> Account:
+    path = write(tmp_path / "sources/accounts/notes.txt", text)
+    return Account("notes", path, "sources/accounts/notes.txt", "Notes", "report", "a person", 3, "")
+
+
+ACCOUNT_TEXT = "Intro.\nShe built the first brass calculating engine in the north of the country in 1904.\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("She built the first brass calculating engine in the north of the country [@tick-2010-visit].\n", [7]),
+        ("In 1904 she built a brass engine, the first of its kind up north [@tick-2010-visit].\n", []),
+        ('The notes say "she built the first brass calculating engine in the north" [@tick-2010-visit].\n', []),
+        ("It was *the first brass calculating engine in the north of the country* [@tick-2010-visit].\n", []),
+    ],
+)
+def test_copied_wording_is_reported_unless_quoted(tmp_path: Path, body: str, expected: list[int]) -> None:
+    index = AccountIndex([_account(tmp_path, ACCOUNT_TEXT)])
+    page = read_page(write(tmp_path / "docs/p.md", FRONT.replace("medium", "low") + body), "docs/p.md")
+    found = [d for d in check_page(page, REGISTRY, None, index) if d.code == "C401"]
+    assert [d.line for d in found] == expected
+    assert all("notes line 2" in d.message for d in found)
+
+
+def test_a_disagreement_no_page_links_to_is_reported(tmp_path: Path) -> None:
+    register_file = write(
+        tmp_path / "conflicts.yml",
+        "conflicts:\n"
+        "- id: engine-year\n  subject: The engine's year\n  verdict: conflict\n  values:\n"
+        "  - {value: '1904', rank: normal}\n  - {value: '1905', rank: normal}\n"
+        "- id: gear-count\n  subject: Gears\n  verdict: not a conflict\n  values:\n"
+        "  - {value: '3', rank: normal}\n  - {value: '4', rank: normal}\n",
+    )
+    register, problems = load_register(register_file, "conflicts.yml")
+    assert problems == []
+    silent = read_page(write(tmp_path / "docs/a.md", FRONT + "Built in 1904 or 1905.\n"), "docs/a.md")
+    found = list(check_register_discussed(register, [silent], "disagreements.md"))
+    assert [(d.code, d.line) for d in found] == [("K007", 2)]
+    linked = read_page(
+        write(tmp_path / "docs/b.md", FRONT + "Built in 1904 ([register](../disagreements.md#engine-year)).\n"),
+        "docs/b.md",
+    )
+    assert list(check_register_discussed(register, [silent, linked], "disagreements.md")) == []

@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: site test browser-deps linkcheck-external check serve import-sources reconcile bench lock clean
+.PHONY: site test browser-deps linkcheck-external check serve import-sources reconcile stats bench lock clean
 
 site: $(VENV)/.installed
 	$(PY) -m build_tools build
@@ -27,6 +27,9 @@ serve: $(VENV)/.installed
 
 reconcile: $(VENV)/.installed
 	$(PY) -m build_tools reconcile
+
+stats: $(VENV)/.installed
+	$(PY) -m build_tools stats
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m build_tools bench

@@ -77,6 +77,16 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: %(default)s)")
     rec.set_defaults(func=cmd_reconcile)
 
+    stats = sub.add_parser("stats", help="pages, words, citations, and how many claims rest on each tier")
+    stats.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default: %(default)s)"
+    )
+    stats.set_defaults(func=cmd_stats)
+
+    cov = sub.add_parser("coverage", help="which sourced facts of the accounts no page carries yet")
+    cov.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: %(default)s)")
+    cov.set_defaults(func=cmd_coverage)
+
     links = sub.add_parser("linkcheck", help="run linkchecker over the built site (external urls too with --external)")
     links.add_argument("--external", action="store_true", help="also check external urls (needs the internet)")
     links.add_argument("--report", default="linkcheck-report.csv", help="where to write the CSV report")
@@ -266,6 +276,31 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from build_tools import bench
 
     return bench.main(args.sizes or [100, 1000, 10000], args.claims, args.agent_pages, args.build, args.link_pages)
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    import json
+
+    from build_tools.stats import profile_stats, render_text
+
+    project = load_project(_settings(args))
+    data = profile_stats(project)
+    sys.stdout.write(
+        json.dumps(data, indent=2, ensure_ascii=False) + "\n" if args.format == "json" else render_text(data)
+    )
+    return 0
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    import json
+
+    from build_tools.coverage import coverage, render_text
+
+    data = coverage(load_project(_settings(args)))
+    sys.stdout.write(
+        json.dumps(data, indent=2, ensure_ascii=False) + "\n" if args.format == "json" else render_text(data)
+    )
+    return 0
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:

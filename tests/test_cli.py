@@ -103,3 +103,36 @@ def test_bench_reconcile_reports_recall_against_all_pairs() -> None:
     assert row["claims"] == 600 and row["duplicate_pairs"] > 0
     assert 0.9 <= row["recall"] <= 1.0
     assert row["sample_pairs_found_blocked"] <= row["sample_pairs_found_all_pairs"]
+
+
+def test_stats_counts_claims_at_the_tier_of_their_best_source(tiny_profile: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    for page in (tiny_profile / "docs").rglob("*.md"):
+        page.unlink()
+    (tiny_profile / "docs/p.md").write_text(
+        "---\ntitle: T\ndescription: D\nconfidence: low\ndepth: low\n---\n\n"
+        "One two three [@tick-2010-visiting-quill-workshop; @quill-workshop-site].\n\n"
+        "Four five [@example-2004-notes-gears-mirror]. Six [@tick-2010-visiting-quill-workshop].\n\n"
+        "Seven, uncited.\n"
+    )
+    assert main(["-f", str(tiny_profile / "mkdocs.yml"), "stats", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["total"]["pages"] == 1
+    assert data["total"]["citations"] == 4
+    assert data["total"]["claims_by_tier"] == {"tier 1": 1, "tier 2": 1, "tier 3": 1}
+    assert data["total"]["paragraphs_by_support"] == {"high": 1, "medium": 1, "uncited": 1}
+    assert data["pages"][0]["words"] == 8
+
+
+def test_coverage_lists_sourced_facts_no_page_carries(tiny_profile: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    config = str(tiny_profile / "mkdocs.yml")
+    assert main(["-f", config, "coverage", "--format", "json"]) == 0
+    before = json.loads(capsys.readouterr().out)
+    founded = [f for f in before["covered_facts"] if f["account"] == "quill-report" and f["line"] == 2]
+    assert founded and founded[0]["page"] == "docs/index.md"  # "opened her workshop in March 2001"
+    index = tiny_profile / "docs/index.md"
+    index.write_text(index.read_text().replace("March 2001", "spring"))
+    assert main(["-f", config, "coverage", "--format", "json"]) == 0
+    after = json.loads(capsys.readouterr().out)
+    missing = [f for f in after["missing"] if f["account"] == "quill-report" and f["line"] == 2]
+    assert missing and "2001" in missing[0]["terms"]
+    assert after["covered"] < before["covered"]

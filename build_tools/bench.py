@@ -115,6 +115,28 @@ def bench_check(sizes: list[int], seed: int = 1) -> list[dict[str, Any]]:
     return rows
 
 
+def _measured(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, float, float]:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result = fn(*args)
+    return result, before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def isolated(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run one stage in a fresh interpreter, so its peak memory is its own (not an earlier stage's),
+    and put that peak on each row it returns: `peak_rss_mb` for the whole process, and
+    `stage_rss_mb` above what the interpreter and its imports held when the stage began."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        result, before, peak = pool.apply(_measured, (fn, args))
+    rows = result if isinstance(result, list) else [result]
+    for row in rows:
+        if isinstance(row, dict):
+            row["peak_rss_mb"] = round(peak, 1)
+            row["stage_rss_mb"] = round(max(0.0, peak - before), 1)
+    return result
+
+
 def main(
     sizes: list[int],
     claim_sizes: list[int],
@@ -123,59 +145,66 @@ def main(
     link_pages: int = 100,
 ) -> int:
     """Run the benchmarks, print a table, write bench/results.json."""
-    rows = bench_check(sizes) if sizes else []
+    rows = [row for size in sizes for row in isolated(bench_check, [size])]
     if rows:
         print(f"{'stage':<10}{'pages':>8}{'citations':>11}{'seconds':>9}{'pages/s':>10}{'ratio to baseline':>19}")
     for r in rows:
         print(
             f"{r['stage']:<10}{r['pages']:>8}{r['citations']:>11}{r['seconds']:>9}{r['pages_per_s']:>10}"
-            f"{r['ratio_to_baseline']:>18}x  ({r['baseline']}: {r['baseline_seconds']} s)"
+            f"{r['ratio_to_baseline']:>18}x  ({r['baseline']}: {r['baseline_seconds']} s; peak {r['peak_rss_mb']} MB)"
         )
-    reconciled = bench_reconcile(claim_sizes) if claim_sizes else []
+    reconciled = [row for size in claim_sizes for row in isolated(bench_reconcile, [size])]
     if reconciled:
         print(f"\n{'stage':<10}{'claims':>8}{'seconds':>9}{'claims/s':>10}{'pairs':>10}{'recall':>8}")
     for r in reconciled:
         print(
             f"{r['stage']:<10}{r['claims']:>8}{r['seconds']:>9}{r['claims_per_s']:>10}{r['candidate_pairs']:>10}"
-            f"{r['recall']:>8}  (baseline: {r['baseline']}, {r['baseline_seconds']} s)"
+            f"{r['recall']:>8}  (baseline: {r['baseline']}, {r['baseline_seconds']} s; peak {r['peak_rss_mb']} MB)"
         )
-    real = bench_real_accounts(Path("mkdocs.yml")) if Path("mkdocs.yml").is_file() else None
+    real = isolated(bench_real_accounts, Path("mkdocs.yml")) if Path("mkdocs.yml").is_file() else None
     if real:
         print(
             f"reconcile {real['claims']:>8}{real['seconds']:>9}{'':>10}{'':>10}{real['recall']:>8}  "
-            f"(this profile's accounts; baseline: all pairs, {real['baseline_seconds']} s)"
+            f"(this profile's accounts; baseline: all pairs, {real['baseline_seconds']} s; peak {real['peak_rss_mb']} MB)"
         )
         reconciled.append(real)
     rows = rows + reconciled
     if agent_pages:
-        agents_row = bench_agents(agent_pages)
+        agents_row = isolated(bench_agents, agent_pages)
         print(
             f"\nagent outputs on {agent_pages} pages: +{agents_row['ours_extra']:.1%} build time "
             f"(mkdocs-llmstxt on the same pages: +{agents_row['mkdocs_llmstxt_extra']:.1%}; "
-            f"baseline {agents_row['baseline_seconds']} s: {agents_row['baseline']})"
+            f"baseline {agents_row['baseline_seconds']} s: {agents_row['baseline']}; peak {agents_row['peak_rss_mb']} MB)"
         )
         rows.append(agents_row)
-    for row in bench_build(build_sizes or []):
+    for row in [row for size in build_sizes or [] for row in isolated(bench_build, [size])]:
         print(
             f"site build {row['pages']:>6} pages: {row['seconds']} s, plain mkdocs-material {row['baseline_seconds']} s "
             f"(+{row['overhead']:.1%}); one-page rebuild {row['rebuild_one_page_seconds']} s; "
-            f"{row['html_kb_per_page']} KB HTML a page, search index {row['search_index_kb']} KB"
+            f"{row['html_kb_per_page']} KB HTML a page, search index {row['search_index_kb']} KB; "
+            f"peak {row['peak_rss_mb']} MB"
         )
         rows.append(row)
     if link_pages:
-        links_row = bench_links(link_pages)
+        links_row = isolated(bench_links, link_pages)
         print(
             f"link check {link_pages} pages: ours {links_row['seconds']} s, linkchecker {links_row['baseline_seconds']} s "
-            f"({links_row['ratio']}x); same findings: {links_row['same_findings']} ({len(links_row['found_by_ours'])} broken)"
+            f"({links_row['ratio']}x); same findings: {links_row['same_findings']} ({len(links_row['found_by_ours'])} broken); "
+            f"peak {links_row['peak_rss_mb']} MB"
         )
         rows.append(links_row)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = max([r.get("peak_rss_mb", 0.0) for r in rows if isinstance(r, dict)] or [0.0])
     out = Path("bench")
     out.mkdir(exist_ok=True)
-    machine = {"python": sys.version.split()[0], "platform": platform.platform(), "peak_rss_mb": round(peak_mb, 1)}
+    machine = {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "largest_stage_peak_rss_mb": round(peak_mb, 1),
+    }
     (out / "results.json").write_text(json.dumps({"machine": machine, "results": rows}, indent=2) + "\n")
     drawn = plot(rows, out / "growth.png")
-    print(f"wrote bench/results.json{' and bench/growth.png' if drawn else ''} (peak memory {peak_mb:.0f} MB)")
+    print(f"wrote bench/results.json{' and bench/growth.png' if drawn else ''} (largest stage peak {peak_mb:.0f} MB)")
     return 0
 
 
@@ -439,7 +468,6 @@ def bench_build(sizes: list[int], seed: int = 1) -> list[dict[str, Any]]:
                     "overhead": round(ours / plain - 1, 3),
                     "rebuild_one_page_seconds": round(rebuild, 2),
                     **facts,
-                    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                 }
             )
     return rows

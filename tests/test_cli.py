@@ -136,3 +136,12 @@ def test_coverage_lists_sourced_facts_no_page_carries(tiny_profile: Path, capsys
     missing = [f for f in after["missing"] if f["account"] == "quill-report" and f["line"] == 2]
     assert missing and "2001" in missing[0]["terms"]
     assert after["covered"] < before["covered"]
+
+
+def test_bench_stage_runs_in_its_own_process_with_its_own_peak_memory() -> None:
+    from build_tools.bench import bench_check, isolated
+
+    (row,) = isolated(bench_check, [20])
+    assert row["pages"] == 20
+    assert row["peak_rss_mb"] > 10  # a whole interpreter with its imports
+    assert 0 <= row["stage_rss_mb"] < row["peak_rss_mb"]

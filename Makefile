@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: site test browser-deps linkcheck-external check serve import-sources reconcile stats bench lock clean
+.PHONY: site test browser-deps linkcheck-external check serve import-sources reconcile stats coverage bench lock clean
 
 site: $(VENV)/.installed
 	$(PY) -m build_tools build
@@ -30,6 +30,9 @@ reconcile: $(VENV)/.installed
 
 stats: $(VENV)/.installed
 	$(PY) -m build_tools stats
+
+coverage: $(VENV)/.installed
+	$(PY) -m build_tools coverage
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m build_tools bench

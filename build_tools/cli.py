@@ -16,6 +16,7 @@ from pathlib import Path
 from build_tools import checks
 from build_tools.diagnostics import FORMATS, Diagnostic, exit_code, render, strictened, summary
 from build_tools.docs import load_page
+from build_tools.wording import AccountIndex
 from build_tools.importer import import_sources
 from build_tools.links import check_site
 from build_tools.project import Settings, SettingsError, load_project, settings_from_config
@@ -124,9 +125,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         # Only pages changed: check those pages against the registry, fast (no reconciliation).
         project = load_project(settings, with_pages=False)
         diagnostics = list(project.diagnostics)
+        accounts = AccountIndex(project.accounts)
         for path in pages:
             if path.is_file() and path.is_relative_to(settings.docs_dir):
-                diagnostics.extend(checks.check_page(load_page(path, settings.root), project.registry))
+                page = load_page(path, settings.root)
+                diagnostics.extend(checks.check_page(page, project.registry, None, accounts))
         diagnostics = checks.adjust(diagnostics, settings.severity)
     else:
         diagnostics = checks.run_all(load_project(settings))

@@ -56,6 +56,9 @@ class RegisterEntry:
     verdict: str = "conflict"
     resolution: str = ""
     match: tuple[str, str] | None = None  # (subject, attribute) as reconcile names them
+    # Words one of which must share a sentence with a value's phrase for the sentence to speak of
+    # this disagreement ("Google Brain" alone is not about where he interned in 2011).
+    context: list[str] = field(default_factory=list)
     values: list[RegisterValue] = field(default_factory=list)
     line: int = 0
 
@@ -110,6 +113,7 @@ def _parse_entry(raw: object, rel: str) -> tuple[RegisterEntry | None, list[Diag
             Diagnostic(rel, line, "K003", "error", f"verdict '{entry.verdict}' must be one of: {', '.join(VERDICTS)}")
         )
     entry.resolution = str(raw.get("resolution") or "").strip()
+    entry.context = [str(word).lower() for word in raw.get("context") or []]
     match = raw.get("match")
     if isinstance(match, dict) and match.get("subject") and match.get("attribute"):
         entry.match = (str(match["subject"]), str(match["attribute"]))
@@ -180,6 +184,8 @@ def quoted(sentence: str, start: int, end: int) -> bool:
 def phrase_hits(entry: RegisterEntry, text: str, *, unquoted_only: bool = False) -> Iterator[RegisterValue]:
     """Values of `entry` whose phrases (or, for plain text values, the value itself) occur in `text`."""
     lowered = text.lower()
+    if entry.context and not any(re.search(rf"\b{re.escape(word)}", lowered) for word in entry.context):
+        return
     for value in entry.values:
         phrases = value.phrases or ([value.value] if value.parsed() is None else [])
         for phrase in (p.lower() for p in phrases if len(p) >= 4):

@@ -60,7 +60,7 @@ def summary(diagnostics: Iterable[Diagnostic]) -> str:
     items = list(diagnostics)
     counts = {s: sum(1 for d in items if d.severity == s) for s in SEVERITIES}
     files = len({d.path for d in items if d.severity != "note"})
-    line = f"{counts['error']} errors, {counts['warning']} warnings in {files} files"
+    line = f"{counts['error']} errors, {counts['warning']} warnings" + (f" in {files} files" if files else "")
     return line + (f" ({counts['note']} notes)" if counts["note"] else "")
 
 

@@ -45,3 +45,7 @@ def test_exit_code_counts_errors_and_strict_turns_warnings_into_errors() -> None
     assert exit_code(strictened([note, warning])) == 1
     assert [d.severity for d in strictened([note, warning])] == ["note", "error"]
     assert summary([note, warning, error]) == "1 errors, 1 warnings in 2 files (1 notes)"
+
+
+def test_summary_of_a_clean_run_names_no_files() -> None:
+    assert summary([]) == "0 errors, 0 warnings"

@@ -6,7 +6,7 @@ import pytest
 
 from build_tools.accounts import Account
 from build_tools.checks import check_page, check_register_discussed
-from build_tools.conflicts import load_register
+from build_tools.conflicts import load_register, phrase_hits
 from build_tools.docs import find_citations, read_page
 from build_tools.registry import Origin, Registry, Source
 from build_tools.render import render_citations
@@ -178,3 +178,17 @@ def test_a_disagreement_no_page_links_to_is_reported(tmp_path: Path) -> None:
         "docs/b.md",
     )
     assert list(check_register_discussed(register, [silent, linked], "disagreements.md")) == []
+
+
+def test_a_register_phrase_counts_only_in_the_context_the_entry_names(tmp_path: Path) -> None:
+    register_file = write(
+        tmp_path / "conflicts.yml",
+        "conflicts:\n- id: first-post\n  subject: Where she first worked\n  verdict: conflict\n"
+        "  context: [apprentice, '1999']\n  values:\n"
+        "  - {value: Tick and Sons, rank: normal}\n  - {value: Tock Brothers, rank: normal}\n",
+    )
+    register, problems = load_register(register_file, "conflicts.yml")
+    assert problems == []
+    entry = register.entries["first-post"]
+    assert [v.value for v in phrase_hits(entry, "In 1999 she was apprenticed to Tick and Sons.")] == ["Tick and Sons"]
+    assert list(phrase_hits(entry, "Tick and Sons later sold clocks in town.")) == []

@@ -16,11 +16,11 @@ from pathlib import Path
 from build_tools import checks
 from build_tools.diagnostics import FORMATS, Diagnostic, exit_code, render, strictened, summary
 from build_tools.docs import load_page
-from build_tools.wording import AccountIndex
 from build_tools.importer import import_sources
 from build_tools.links import check_site
 from build_tools.project import Settings, SettingsError, load_project, settings_from_config
 from build_tools.registry import dump_registry, load_registry
+from build_tools.wording import AccountIndex
 
 PROG = "build_tools"
 

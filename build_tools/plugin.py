@@ -374,7 +374,11 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         return self.project
 
 
-_SEARCH_NOISE = re.compile(r'<sup class="citations"[^>]*>.*?</sup>|<ol class="references"[^>]*>.*?</ol>', re.S)
+# Citation marks, and the References heading with its list (an empty search hit on every page).
+_SEARCH_NOISE = re.compile(
+    r'<sup class="citations"[^>]*>.*?</sup>|(?:<h2 id="references[^"]*"[^>]*>.*?</h2>\s*)?<ol class="references"[^>]*>.*?</ol>',
+    re.S,
+)
 
 
 def _state(entry: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -38,7 +39,10 @@ def test_tiny_profile_builds_with_citations_badges_sources_and_llms_txt(tiny_pro
     assert llms.startswith("# Ada Quill: a test profile\n\n> ")
     assert "- [Ada Quill](https://quill.example/index.html.md): An invented clockmaker. (confidence: medium)" in llms
     assert "## Optional" in llms and "https://quill.example/sources.md" in llms
-    assert (site / "search/search_index.json").is_file()
+    index_docs = json.loads((site / "search/search_index.json").read_text())["docs"]
+    assert any(d["location"] == "" for d in index_docs)
+    assert not [d["location"] for d in index_docs if "#references" in d["location"]]  # no empty hit per page
+    assert not [d["location"] for d in index_docs if "tier-chip" in d["text"] or "T1" in d["text"].split()]
 
 
 def test_plain_mkdocs_build_runs_the_plugin_and_strict_fails_on_errors(tiny_profile: Path, tmp_path: Path) -> None:

@@ -86,6 +86,11 @@ def _parser() -> argparse.ArgumentParser:
 
     cov = sub.add_parser("coverage", help="which sourced facts of the accounts no page carries yet")
     cov.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: %(default)s)")
+    cov.add_argument(
+        "--all",
+        action="store_true",
+        help="every claim of the accounts, not only those citing a tier-1 or tier-2 source",
+    )
     cov.set_defaults(func=cmd_coverage)
 
     links = sub.add_parser("linkcheck", help="run linkchecker over the built site (external urls too with --external)")
@@ -299,7 +304,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
     from build_tools.coverage import coverage, render_text
 
-    data = coverage(load_project(_settings(args)))
+    data = coverage(load_project(_settings(args)), sourced_only=not args.all)
     sys.stdout.write(
         json.dumps(data, indent=2, ensure_ascii=False) + "\n" if args.format == "json" else render_text(data)
     )

@@ -40,12 +40,16 @@ class Fact:
     words: tuple[str, ...]  # half of these must appear
 
 
-def facts(project: Project) -> list[Fact]:
+def facts(project: Project, *, sourced_only: bool = True) -> list[Fact]:
     """The accounts' claims that rest on a tier-1 or tier-2 source, with their key terms. Source
     lists are bibliography, not facts; terms in more than a fifth of the facts (the subject's own
     name, the current year) pick nothing out and are dropped."""
     body_ends = {a.id: split_at_list(a, a.read_text()) for a in project.accounts if a.path.is_file()}
-    claims = [c for c in account_claims(project) if c.line <= body_ends.get(c.account, c.line) and _sourced(c, project)]
+    claims = [
+        c
+        for c in account_claims(project)
+        if c.line <= body_ends.get(c.account, c.line) and (not sourced_only or _sourced(c, project))
+    ]
     terms_of = {id(c): _terms(c) for c in claims}
     counts = Counter(t for ts in terms_of.values() for t in ts)
     common = {t for t, n in counts.items() if n * 5 > len(claims) and n >= 5}
@@ -67,7 +71,7 @@ def _terms(claim: Claim) -> set[str]:
     return terms | {n.lower() for n in claim.names}
 
 
-def coverage(project: Project) -> dict[str, Any]:
+def coverage(project: Project, *, sourced_only: bool = True) -> dict[str, Any]:
     """Each fact, covered (with the page that holds it) or missing (with the page that comes
     closest, where a writer would add it)."""
     pages = {p.rel_path: _normal(p.body) for p in project.pages if not p.error}
@@ -75,7 +79,7 @@ def coverage(project: Project) -> dict[str, Any]:
     for alias, name in project.gazetteer.aliases.items():
         variants.setdefault(name.lower(), []).append(alias)
     covered, missing = [], []
-    for fact in facts(project):
+    for fact in facts(project, sourced_only=sourced_only):
         entry = {"account": fact.account, "line": fact.line, "text": fact.text, "terms": [*fact.terms, *fact.words]}
         where = next((path for path, text in pages.items() if _holds(text, fact, variants)), None)
         if where:
@@ -86,6 +90,7 @@ def coverage(project: Project) -> dict[str, Any]:
         missing.append({**entry, "nearest_page": best if best and scores[best] else None})
     total = len(covered) + len(missing)
     return {
+        "kind": "sourced facts" if sourced_only else "claims (sourced or not)",
         "facts": total,
         "covered": len(covered),
         "share": round(len(covered) / total, 3) if total else 1.0,
@@ -105,7 +110,7 @@ def render_text(data: dict[str, Any]) -> str:
             text = fact["text"] if len(fact["text"]) <= 150 else fact["text"][:147] + "..."
             lines.append(f"  {fact['account']}:{fact['line']}: [{', '.join(fact['terms'])}] {text}")
     lines.append(
-        f"{data['covered']} of {data['facts']} sourced facts found on a page ({data['share']:.0%}); "
+        f"{data['covered']} of {data['facts']} {data['kind']} found on a page ({data['share']:.0%}); "
         "a fact is found when one page holds its years, figures and names (or half its rarest words)"
     )
     return "\n".join(lines) + "\n"

@@ -145,3 +145,14 @@ def test_bench_stage_runs_in_its_own_process_with_its_own_peak_memory() -> None:
     assert row["pages"] == 20
     assert row["peak_rss_mb"] > 10  # a whole interpreter with its imports
     assert 0 <= row["stage_rss_mb"] < row["peak_rss_mb"]
+
+
+def test_coverage_all_counts_unsourced_claims_too(tiny_profile: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    config = str(tiny_profile / "mkdocs.yml")
+    assert main(["-f", config, "coverage", "--format", "json"]) == 0
+    sourced = json.loads(capsys.readouterr().out)
+    assert main(["-f", config, "coverage", "--all", "--format", "json"]) == 0
+    everything = json.loads(capsys.readouterr().out)
+    assert everything["facts"] > sourced["facts"]
+    accounts = {f["account"] for f in everything["missing"] + everything["covered_facts"]}
+    assert "quill-digest" in accounts  # an account with no source list

@@ -423,8 +423,13 @@ def _build_once(root: Path, plugins: str, site: Path, dirty: bool = False) -> fl
     builds into a fresh staging folder): emptying the last build's site is not part of the build."""
     import logging
 
-    if not dirty and site.exists():
-        shutil.rmtree(site)
+    if not dirty:
+        if site.exists():
+            shutil.rmtree(site)
+        from build_tools import plugin  # a clean build parses every page afresh, as a new process would
+
+        plugin._PARSED.clear()
+        plugin._GENERATED.clear()
 
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config

@@ -18,7 +18,7 @@ from mkdocs.utils import get_relative_url
 from build_tools import agents, checks, claims, csp, guard, jsonld, reconcile, render, wording
 from build_tools.config import ProvenanceConfig
 from build_tools.diagnostics import Diagnostic
-from build_tools.docs import Page, find_citations, load_page
+from build_tools.docs import Page, find_citations, load_page, parse_page_text
 from build_tools.project import Project, SettingsError, load_project, settings_from_options
 
 log = get_plugin_logger(__name__)
@@ -42,9 +42,15 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.report: dict | None = None  # type: ignore[type-arg]
         self.wording: wording.AccountIndex | None = None
         self.twin_of: dict[str, str] = {}
+        self.dirty = False
+        self.files: Files | None = None
+        self.curated: dict[str, Page] = {}  # every curated page, as parsed in on_files
         self.twin_texts: dict[str, str] = {}
         self.writer: ThreadPoolExecutor | None = None
         self.writes: list[Future[None]] = []
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.dirty = dirty
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").parent
@@ -87,7 +93,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         content = render.sources_page(
             project.registry, project.accounts, back_links=self._back_links(files, source_file)
         )
-        files.append(File.generated(config, uri, content=content))
+        files.append(self._generated(config, uri, content))
         page_uri = self.config.disagreements_page
         if page_uri and self.report is not None:
             existing = files.get_file_from_path(page_uri)
@@ -96,24 +102,36 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             sources_file = files.get_file_from_path(uri)
             sources_url = get_relative_url(sources_file.url, File(page_uri, "", "", True).url) if sources_file else uri
             content = render.disagreements_page(self.report, project.registry, project.accounts, sources_url)
-            files.append(File.generated(config, page_uri, content=content))
+            files.append(self._generated(config, page_uri, content))
         audit_uri = self.config.source_audit_page
         if audit_uri and project.accounts:
             existing = files.get_file_from_path(audit_uri)
             if existing is not None:
                 files.remove(existing)
             audit = render.source_audit_page(project.accounts, self.account_findings, project.registry)
-            files.append(File.generated(config, audit_uri, content=audit))
+            files.append(self._generated(config, audit_uri, audit))
+        self.files = files
         return files
+
+    def _generated(self, config: MkDocsConfig, uri: str, content: str) -> File:
+        """A generated page. A dirty build leaves it alone when its content has not changed since the
+        last build into the same site, as MkDocs leaves an unchanged page alone."""
+        file = File.generated(config, uri, content=content)
+        key = (config.site_dir, uri)
+        if self.dirty and _GENERATED.get(key) == content and Path(file.abs_dest_path).is_file():
+            file.is_modified = lambda: False  # type: ignore[method-assign]
+        _GENERATED[key] = content
+        return file
 
     def _back_links(self, files: Files, sources_file: File) -> dict[str, list[tuple[str, str]]]:
         """Which curated pages cite each source, read from their markdown before it is rendered."""
         project = self._project()
         links: dict[str, list[tuple[str, str]]] = {}
+        self.curated = {}
         for file in sorted(files.documentation_pages(), key=lambda f: f.src_uri):
             if file.generated_by or not file.abs_src_path:
                 continue
-            page = self.parsed[file.src_uri] = load_page(Path(file.abs_src_path), project.settings.root)
+            page = self.parsed[file.src_uri] = self.curated[file.src_uri] = _load(file.abs_src_path, project)
             title = str(page.meta.get("title") or file.src_uri)
             url = get_relative_url(file.url, sources_file.url)
             for citation in checks.page_citations(page)[0]:
@@ -271,6 +289,32 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         else:
             _write_all(targets, text)
 
+    def _unchanged_twin(self, file: File, config: MkDocsConfig) -> None:
+        """The twin of a page a dirty build did not render: its metadata from the source, its text from
+        the twin written last time (rendered afresh if there is none)."""
+        page = self.curated.get(file.src_uri)
+        if page is None:
+            page = Page(path=Path(file.src_uri), rel_path=file.src_uri)
+            page = parse_page_text(page, file.content_string)
+        meta = page.meta
+        self.twins[file.src_uri] = agents.TwinPage(
+            src_uri=file.src_uri,
+            title=str(meta.get("title") or file.name),
+            description=str(meta.get("description") or ""),
+            html_url=_absolute(config, file.url),
+            twin_url=_absolute(config, agents.twin_paths(file.url)[0]),
+            markdown=page.body,
+            citations=[] if file.generated_by else checks.page_citations(page)[0],
+            confidence=str(meta.get("confidence") or ""),
+            depth=str(meta.get("depth") or ""),
+            last_reviewed=str(meta.get("last_reviewed") or ""),
+            generated=bool(file.generated_by),
+            page_url=file.url,
+        )
+        previous = Path(config.site_dir, agents.twin_paths(file.url)[0])
+        if previous.is_file():
+            self.twin_texts[file.src_uri] = previous.read_text(encoding="utf-8")
+
     def on_build_error(self, *, error: Exception) -> None:
         self._stop_writer()
 
@@ -299,10 +343,13 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         project = self._project()
         site = Path(config.site_dir)
         site_url = (config.site_url or "/").rstrip("/") + "/"
-        ordered = self._nav_order()
-        for uri in self.twins:  # a dirty build skips unchanged pages: their twins are written here
+        for file in self.files.documentation_pages() if self.files else []:
+            if file.src_uri not in self.twins:  # a dirty build skipped it: its twin from the last build
+                self._unchanged_twin(file, config)
+        for uri in self.twins:
             self._write_twin(uri, config)
         self._stop_writer()
+        ordered = self._nav_order()
         rendered: list[tuple[agents.TwinPage, str]] = []
         for uri, section in ordered:
             twin = self.twins[uri]
@@ -399,3 +446,23 @@ def _write_all(targets: list[Path], text: str) -> None:
     for target in targets:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+
+
+# Across builds in one process (mkdocs serve, the bench): generated pages' last content per site,
+# and curated pages as parsed, by path, with the bytes they were parsed from.
+_GENERATED: dict[tuple[str, str], str] = {}
+_PARSED: dict[str, tuple[bytes, Page]] = {}
+
+
+def _load(path: str, project: Project) -> Page:
+    """A curated page, parsed again only when its bytes changed (reading is cheap, parsing is not)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return load_page(Path(path), project.settings.root)
+    cached = _PARSED.get(path)
+    if cached is not None and cached[0] == data:
+        return cached[1]
+    page = load_page(Path(path), project.settings.root)
+    _PARSED[path] = (data, page)
+    return page

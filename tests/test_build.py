@@ -161,3 +161,26 @@ def test_agent_outputs_llms_txt_twins_full_and_json(tmp_path: Path) -> None:
     assert (site / "sources.schema.json").is_file() and (site / "conflicts.schema.json").is_file()
     conflicts = json.loads((site / "conflicts.json").read_text())
     assert any(c["id"] == "micrograd-lines" and c["registered"] for c in conflicts["conflicts"])
+
+
+def test_a_dirty_rebuild_keeps_every_page_in_the_agent_outputs(tiny_profile: Path, tmp_path: Path) -> None:
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    site = tmp_path / "site"
+
+    def build(dirty: bool) -> None:
+        config = load_config(config_file=str(tiny_profile / "mkdocs.yml"), site_dir=str(site))
+        config.plugins.on_startup(command="build", dirty=dirty)
+        mkdocs_build(config, dirty=dirty)
+        config.plugins.on_shutdown()
+
+    build(dirty=False)
+    full_llms, full_twins = (site / "llms.txt").read_text(), sorted(p.name for p in site.rglob("*.md"))
+    page = tiny_profile / "docs/index.md"
+    page.write_text(page.read_text() + "\nOne more sentence [@quill-workshop-site].\n")
+    build(dirty=True)
+    assert (site / "llms.txt").read_text() == full_llms
+    assert sorted(p.name for p in site.rglob("*.md")) == full_twins
+    assert "One more sentence" in (site / "index.html.md").read_text()
+    assert "One more sentence" in (site / "llms-full.txt").read_text()

@@ -6,6 +6,7 @@ its own paragraph, since each usually states its own claim. Headings are not cla
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,8 +33,10 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
-def paragraphs(body: str, first_line: int = 1) -> list[Paragraph]:
-    """Split a page body into claim-bearing paragraphs (headings, rules and code left out)."""
+@functools.lru_cache(maxsize=16)
+def paragraphs(body: str, first_line: int = 1) -> tuple[Paragraph, ...]:
+    """Split a page body into claim-bearing paragraphs (headings, rules and code left out). The
+    checks and the plugin ask for the same page's paragraphs more than once: the split is kept."""
     masked = mask_code(body)
     lines = masked.split("\n")
     offsets = [0]
@@ -61,7 +64,7 @@ def paragraphs(body: str, first_line: int = 1) -> list[Paragraph]:
         if stripped.startswith("|"):
             flush()
     flush()
-    return result
+    return tuple(result)
 
 
 def citations_in(paragraph: Paragraph, citations: list[Citation]) -> list[Citation]:

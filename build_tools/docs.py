@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from dataclasses import dataclass, field
@@ -96,6 +97,8 @@ _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 @functools.lru_cache(maxsize=64)
 def mask_code(text: str) -> str:
     """The text with fenced and inline code blanked out (same length and line breaks)."""
+    if "`" not in text and "~~~" not in text:
+        return text  # no code at all: most pages
     out_lines = []
     fence: str | None = None
     for line in text.split("\n"):
@@ -165,14 +168,8 @@ def _looks_like_email(text: str) -> bool:
 
 
 def _bisect(starts: list[int], offset: int) -> int:
-    lo, hi = 0, len(starts) - 1
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if starts[mid] <= offset:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+    """Index of the line that holds `offset`, given the offsets where lines start."""
+    return max(0, bisect.bisect_right(starts, offset) - 1)
 
 
 def iter_pages(docs_dir: Path, root: Path) -> list[Page]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -83,8 +84,8 @@ def render_citations(
                 links.append(f'<span class="citation-missing" title="unknown source">[?{escape(citation.key)}]</span>')
                 continue
             links.append(
-                f'<a class="citation tier-{source.tier}" href="{sources_url}#{escape(source.id)}" '
-                f'title="{escape(tooltip(source))}">{n}<span class="tier-chip">T{source.tier}</span></a>'
+                f'<a class="citation tier-{source.tier}" href="{sources_url}#{_escaped_id(source)}" '
+                f'title="{_escaped_tooltip(source)}">{n}<span class="tier-chip">T{source.tier}</span></a>'
             )
         html = '<sup class="citations" data-search-exclude>[' + ", ".join(links) + "]</sup>"
         return stash.put(html) if stash else html
@@ -93,6 +94,16 @@ def render_citations(
     if cited:
         markdown = markdown.rstrip("\n") + "\n\n" + references_section(cited, sources_url, stash)
     return RenderedPage(markdown, tuple(cited))
+
+
+@functools.lru_cache(maxsize=4096)
+def _escaped_tooltip(source: Source) -> str:
+    return escape(tooltip(source))
+
+
+@functools.lru_cache(maxsize=4096)
+def _escaped_id(source: Source) -> str:
+    return escape(source.id)
 
 
 def tooltip(source: Source) -> str:

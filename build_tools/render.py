@@ -353,7 +353,7 @@ def conflict_notice(entries: list, page_url_to_disagreements: str) -> str:  # ty
         )
         items.append(
             f'<li><a href="{page_url_to_disagreements}#{entry.id}">{escape(entry.subject)}</a>: {values}. '
-            f"<em>{state.capitalize()}.</em></li>"
+            f"<em>{state[:1].upper() + state[1:]}.</em></li>"  # not str.capitalize: it lowers names
         )
     return (
         '<div class="admonition warning conflict-notice"><p class="admonition-title">The accounts disagree here</p>'

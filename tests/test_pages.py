@@ -192,3 +192,20 @@ def test_a_register_phrase_counts_only_in_the_context_the_entry_names(tmp_path: 
     entry = register.entries["first-post"]
     assert [v.value for v in phrase_hits(entry, "In 1999 she was apprenticed to Tick and Sons.")] == ["Tick and Sons"]
     assert list(phrase_hits(entry, "Tick and Sons later sold clocks in town.")) == []
+
+
+def test_conflict_notice_keeps_the_case_of_the_preferred_value() -> None:
+    from build_tools.conflicts import RegisterEntry, RegisterValue
+    from build_tools.render import conflict_notice
+
+    entry = RegisterEntry(
+        id="title",
+        subject="Her title",
+        values=[
+            RegisterValue(value="Master Clockmaker", rank="preferred", reason="her site"),
+            RegisterValue(value="Apprentice", rank="deprecated", reason="unsourced"),
+        ],
+    )
+    html = conflict_notice([entry], "../disagreements/")
+    assert "<em>We use Master Clockmaker.</em>" in html
+    assert "<s>Apprentice</s>" in html

@@ -383,7 +383,7 @@ def bench_agents(pages: int = 300, seed: int = 1) -> dict[str, Any]:
             + "".join(f"        {name}:\n          - {name}/*.md\n" for name in sections)
         )
         baseline = with_ours = with_peer = float("inf")
-        for _ in range(3):  # alternate, best of three each: this machine is noisy
+        for _ in range(5):  # alternate, best of five each: this machine is noisy
             baseline = min(baseline, _build_seconds(root, ours_off, runs=1))
             with_ours = min(with_ours, _build_seconds(root, ours_on, runs=1))
             try:
@@ -454,9 +454,9 @@ def bench_build(sizes: list[int], seed: int = 1) -> list[dict[str, Any]]:
             root = Path(tmp)
             generate_corpus(root, size, seed=seed)
             (root / "mkdocs.base.yml").write_text((root / "mkdocs.yml").read_text().split("plugins:")[0])
-            # Alternate the two, best of three each: this machine is noisy, the minimum is the signal.
+            # Alternate the two, best of five each: this machine is noisy, the minimum is the signal.
             plain, ours = float("inf"), float("inf")
-            for _ in range(3):
+            for _ in range(5):
                 plain = min(plain, _build_once(root, PLAIN, root / "plain"))
                 ours = min(ours, _build_once(root, OURS, root / "ours"))
             facts = _site_facts(root / "ours")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import shutil
@@ -10,7 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from build_tools import checks
@@ -75,17 +76,15 @@ def _parser() -> argparse.ArgumentParser:
     rec = sub.add_parser(
         "reconcile", help="merge the accounts' claims, find where they disagree, compare with the register"
     )
-    rec.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: %(default)s)")
+    _text_or_json(rec)
     rec.set_defaults(func=cmd_reconcile)
 
     stats = sub.add_parser("stats", help="pages, words, citations, and how many claims rest on each tier")
-    stats.add_argument(
-        "--format", choices=("text", "json"), default="text", help="output format (default: %(default)s)"
-    )
+    _text_or_json(stats)
     stats.set_defaults(func=cmd_stats)
 
     cov = sub.add_parser("coverage", help="which sourced facts of the accounts no page carries yet")
-    cov.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: %(default)s)")
+    _text_or_json(cov)
     cov.add_argument(
         "--all",
         action="store_true",
@@ -116,6 +115,17 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
     imp.set_defaults(func=cmd_import)
     return parser
+
+
+def _text_or_json(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default: %(default)s)"
+    )
+
+
+def _emit(data: dict, fmt: str, render_text: Callable[[dict], str]) -> None:  # type: ignore[type-arg]
+    """A report as text for people, or as JSON for tools."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else render_text(data))
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -287,33 +297,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    import json
-
     from build_tools.stats import profile_stats, render_text
 
-    project = load_project(_settings(args))
-    data = profile_stats(project)
-    sys.stdout.write(
-        json.dumps(data, indent=2, ensure_ascii=False) + "\n" if args.format == "json" else render_text(data)
-    )
+    _emit(profile_stats(load_project(_settings(args))), args.format, render_text)
     return 0
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
-    import json
-
     from build_tools.coverage import coverage, render_text
 
-    data = coverage(load_project(_settings(args)), sourced_only=not args.all)
-    sys.stdout.write(
-        json.dumps(data, indent=2, ensure_ascii=False) + "\n" if args.format == "json" else render_text(data)
-    )
+    _emit(coverage(load_project(_settings(args)), sourced_only=not args.all), args.format, render_text)
     return 0
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    import json
-
     from build_tools.reconcile import report
 
     project = load_project(_settings(args), with_pages=False)

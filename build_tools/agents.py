@@ -124,6 +124,9 @@ def rewrite_links(markdown: str, src_uri: str, twin_of: dict[str, str]) -> str:
     return "".join(pieces)
 
 
+_ATTRIBUTE_LIST = re.compile(r"[ \t]*\{:[^}\n]*\}")  # `{: #id }` after a heading: not for readers
+
+
 def render_twin(page: TwinPage, registry: Registry, twin_of: dict[str, str], sources_twin: str) -> str:
     """A page as clean markdown: a YAML header, the text with numbered citations, its references."""
 
@@ -131,6 +134,7 @@ def render_twin(page: TwinPage, registry: Registry, twin_of: dict[str, str], sou
         return "".join(f"[{n}]" if source else f"[?{citation.key}]" for citation, source, n in members)
 
     text, cited = replace_citations(page.markdown, page.citations, registry, labels)
+    text = _ATTRIBUTE_LIST.sub("", text)  # only now: the citations' offsets point into the original
     body = rewrite_links(text, page.src_uri, twin_of).strip("\n")
     header: dict[str, Any] = {"title": page.title, "url": page.html_url, "markdown": page.twin_url}
     if page.description:

@@ -205,21 +205,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             body = render.disagreements_page(self.report, project.registry, project.accounts, plain=True)
             body, citations = body.split("\n---\n", 1)[1], []
         meta = page.meta
-        html_url = _absolute(config, page.url)
-        self.twins[uri] = agents.TwinPage(
-            src_uri=uri,
-            title=str(meta.get("title") or page.title or ""),
-            description=str(meta.get("description") or ""),
-            html_url=html_url,
-            twin_url=_absolute(config, agents.twin_paths(page.url)[0]),
-            markdown=re.sub(r"[ \t]*\{:[^}\n]*\}", "", body),
-            citations=citations,
-            confidence=str(meta.get("confidence") or ""),
-            depth=str(meta.get("depth") or ""),
-            last_reviewed=str(meta.get("last_reviewed") or ""),
-            generated=bool(page.file.generated_by),
-            page_url=page.url,
-        )
+        title = str(meta.get("title") or page.title or "")
+        self.twins[uri] = _twin_page(config, page.file, page.url, meta, title, body, citations)
         meta["twin_url"] = get_relative_url(agents.twin_paths(page.url)[0], page.url)
 
     def _touched(self, markdown: str, first_line: int) -> list:  # type: ignore[type-arg]
@@ -296,21 +283,9 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         if page is None:
             page = Page(path=Path(file.src_uri), rel_path=file.src_uri)
             page = parse_page_text(page, file.content_string)
-        meta = page.meta
-        self.twins[file.src_uri] = agents.TwinPage(
-            src_uri=file.src_uri,
-            title=str(meta.get("title") or file.name),
-            description=str(meta.get("description") or ""),
-            html_url=_absolute(config, file.url),
-            twin_url=_absolute(config, agents.twin_paths(file.url)[0]),
-            markdown=page.body,
-            citations=[] if file.generated_by else checks.page_citations(page)[0],
-            confidence=str(meta.get("confidence") or ""),
-            depth=str(meta.get("depth") or ""),
-            last_reviewed=str(meta.get("last_reviewed") or ""),
-            generated=bool(file.generated_by),
-            page_url=file.url,
-        )
+        citations = [] if file.generated_by else checks.page_citations(page)[0]
+        title = str(page.meta.get("title") or file.name)
+        self.twins[file.src_uri] = _twin_page(config, file, file.url, page.meta, title, page.body, citations)
         previous = Path(config.site_dir, agents.twin_paths(file.url)[0])
         if previous.is_file():
             self.twin_texts[file.src_uri] = previous.read_text(encoding="utf-8")
@@ -440,6 +415,32 @@ def _twin_url(html_url: str) -> str:
 def _absolute(config: MkDocsConfig, url: str) -> str:
     base = (config.site_url or "/").rstrip("/") + "/"
     return base + url
+
+
+def _twin_page(
+    config: MkDocsConfig,
+    file: File,
+    url: str,
+    meta: dict,
+    title: str,
+    body: str,
+    citations: list,  # type: ignore[type-arg]
+) -> agents.TwinPage:
+    """What a page's markdown twin is made from."""
+    return agents.TwinPage(
+        src_uri=file.src_uri,
+        title=title,
+        description=str(meta.get("description") or ""),
+        html_url=_absolute(config, url),
+        twin_url=_absolute(config, agents.twin_paths(url)[0]),
+        markdown=body,
+        citations=citations,
+        confidence=str(meta.get("confidence") or ""),
+        depth=str(meta.get("depth") or ""),
+        last_reviewed=str(meta.get("last_reviewed") or ""),
+        generated=bool(file.generated_by),
+        page_url=url,
+    )
 
 
 def _write_all(targets: list[Path], text: str) -> None:

@@ -184,3 +184,14 @@ def test_a_dirty_rebuild_keeps_every_page_in_the_agent_outputs(tiny_profile: Pat
     assert sorted(p.name for p in site.rglob("*.md")) == full_twins
     assert "One more sentence" in (site / "index.html.md").read_text()
     assert "One more sentence" in (site / "llms-full.txt").read_text()
+
+
+def test_twin_numbers_citations_on_a_page_with_attribute_lists(tiny_profile: Path, tmp_path: Path) -> None:
+    page = tiny_profile / "docs/index.md"
+    text = page.read_text()
+    body_start = text.index("---", 3) + 4
+    page.write_text(text[:body_start] + "\n## Workshop {: #workshop }\n" + text[body_start:])
+    assert main(["-f", str(tiny_profile / "mkdocs.yml"), "build", "--site-dir", str(tmp_path / "site")]) == 0
+    twin = (tmp_path / "site/index.html.md").read_text()
+    assert "## Workshop\n" in twin and "{:" not in twin
+    assert "in March 2001 [1]" in twin and "@quill" not in twin.split("## References")[0]

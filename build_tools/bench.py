@@ -426,10 +426,9 @@ def _build_once(root: Path, plugins: str, site: Path, dirty: bool = False) -> fl
     if not dirty:
         if site.exists():
             shutil.rmtree(site)
-        from build_tools import plugin  # a clean build parses every page afresh, as a new process would
+        from build_tools.plugin import forget_earlier_builds
 
-        plugin._PARSED.clear()
-        plugin._GENERATED.clear()
+        forget_earlier_builds()  # a clean build parses every page afresh, as a new process would
 
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config

@@ -455,6 +455,12 @@ _GENERATED: dict[tuple[str, str], str] = {}
 _PARSED: dict[str, tuple[bytes, Page]] = {}
 
 
+def forget_earlier_builds() -> None:
+    """Drop what earlier builds in this process left (the next build starts cold, as a new process)."""
+    _GENERATED.clear()
+    _PARSED.clear()
+
+
 def _load(path: str, project: Project) -> Page:
     """A curated page, parsed again only when its bytes changed (reading is cheap, parsing is not)."""
     try:

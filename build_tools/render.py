@@ -84,7 +84,7 @@ def render_citations(
                 links.append(f'<span class="citation-missing" title="unknown source">[?{escape(citation.key)}]</span>')
                 continue
             links.append(
-                f'<a class="citation tier-{source.tier}" href="{sources_url}#{_escaped_id(source)}" '
+                f'<a class="citation tier-{source.tier}" href="{sources_url}#{escape(source.id)}" '
                 f'title="{_escaped_tooltip(source)}">{n}<span class="tier-chip">T{source.tier}</span></a>'
             )
         html = '<sup class="citations" data-search-exclude>[' + ", ".join(links) + "]</sup>"
@@ -98,12 +98,8 @@ def render_citations(
 
 @functools.lru_cache(maxsize=4096)
 def _escaped_tooltip(source: Source) -> str:
+    """The tooltip, escaped once per source (a page repeats its sources; a site, its pages)."""
     return escape(tooltip(source))
-
-
-@functools.lru_cache(maxsize=4096)
-def _escaped_id(source: Source) -> str:
-    return escape(source.id)
 
 
 def tooltip(source: Source) -> str:

@@ -41,7 +41,8 @@ class Fact:
 
 
 def facts(project: Project, *, sourced_only: bool = True) -> list[Fact]:
-    """The accounts' claims that rest on a tier-1 or tier-2 source, with their key terms. Source
+    """The accounts' claims that rest on a tier-1 or tier-2 source (every claim, with
+    `sourced_only=False`), with their key terms. Source
     lists are bibliography, not facts; terms in more than a fifth of the facts (the subject's own
     name, the current year) pick nothing out and are dropped."""
     body_ends = {a.id: split_at_list(a, a.read_text()) for a in project.accounts if a.path.is_file()}

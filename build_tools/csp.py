@@ -13,7 +13,7 @@ import functools
 import hashlib
 import re
 
-_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
+_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S)
 _ARTICLE = '<article class="md-content__inner'
 DATA_TYPES = ("application/json", "application/ld+json")
 
@@ -21,17 +21,19 @@ DATA_TYPES = ("application/json", "application/ld+json")
 def theme_script_hashes(html: str) -> list[str]:
     """'sha256-…' of each executable inline script outside the page's article."""
     start = html.find(_ARTICLE)
-    end = html.find("</article>", start) if start >= 0 else -1
+    end = html.rfind("</article>") if start >= 0 else -1
+    # Only the theme's part of the page is searched: the article is most of it, and none of its
+    # scripts may run (a contribution's "</article>" cannot end the article early: the last one does).
+    outside = [html[:start], html[end:]] if 0 <= start < end else [html]
     hashes = []
-    for match in _SCRIPT.finditer(html):
-        attrs = match.group("attrs")
-        if "src=" in attrs or any(t in attrs for t in DATA_TYPES):
-            continue
-        if start <= match.start() < end:
-            continue
-        digest = _digest(match.group("body"))
-        if digest not in hashes:
-            hashes.append(digest)
+    for part in outside:
+        for match in _SCRIPT.finditer(part):
+            attrs = match.group("attrs")
+            if "src=" in attrs or any(t in attrs for t in DATA_TYPES):
+                continue
+            digest = _digest(match.group("body"))
+            if digest not in hashes:
+                hashes.append(digest)
     return hashes
 
 

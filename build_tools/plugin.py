@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import re
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_relative_url
 
-from build_tools import agents, checks, claims, csp, guard, jsonld, reconcile, render, wording
+from build_tools import agents, checks, claims, csp, guard, jsonld, outputs, reconcile, render, wording
 from build_tools.config import ProvenanceConfig
 from build_tools.diagnostics import Diagnostic
 from build_tools.docs import Page, find_citations, load_page, parse_page_text
@@ -36,6 +36,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.stashes: dict[str, render.Stash] = {}
         self.parsed: dict[str, Page] = {}
         self.full_content: dict[str, str] = {}
+        self.search_content: dict[str, tuple[str, str]] = {}  # page -> (its HTML, the HTML search sees)
         self.nav: Navigation | None = None
         self.account_findings: list[Diagnostic] = []
         self.context: guard.ConflictContext | None = None
@@ -45,9 +46,9 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.dirty = False
         self.files: Files | None = None
         self.curated: dict[str, Page] = {}  # every curated page, as parsed in on_files
-        self.twin_texts: dict[str, str] = {}
-        self.writer: ThreadPoolExecutor | None = None
-        self.writes: list[Future[None]] = []
+        self.twins_sent: set[str] = set()
+        self.unchanged: set[str] = set()  # pages a dirty build did not render
+        self.outputs: outputs.Outputs | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dirty = dirty
@@ -143,12 +144,13 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         self.nav = nav
         # Every page's twin url is known now, so each twin can be written as soon as its page is
-        # built, by a thread, while MkDocs renders the next pages (file creation is slow here).
+        # built, by a second process, while MkDocs renders the next pages.
         self.twin_of = {f.src_uri: _absolute(config, agents.twin_paths(f.url)[0]) for f in files.documentation_pages()}
-        self.twin_texts = {}
-        self.writes = []
-        if self.config.agent_outputs and self.writer is None:
-            self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="twins")
+        self.twins_sent, self.unchanged = set(), set()
+        if self.config.agent_outputs and self.outputs is None:
+            self.outputs = outputs.Outputs()
+            sources_twin = self.twin_of.get(self.config.sources_page, _absolute(config, "sources.md"))
+            self.outputs.send("context", self._project().registry, self.twin_of, sources_twin)
         return nav
 
     def on_page_markdown(self, markdown: str, *, page: MkPage, config: MkDocsConfig, files: Files) -> str:
@@ -178,6 +180,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         if about is not None:
             page.meta["badge_help"] = get_relative_url(about.url, page.url)
         stash = self.stashes[page.file.src_uri] = render.Stash()
+        if page.file.generated_by and page.file.src_uri in self._generated_uris():
+            markdown = render.stash_html_blocks(markdown, stash)
         rendered = render.render_citations(markdown, citations, project.registry, sources_url, stash)
         rendered = render.RenderedPage(render.mark_unverified(rendered.markdown, stash), rendered.cited)
         page.meta["cited_sources"] = [s.id for s in rendered.cited]
@@ -209,6 +213,9 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.twins[uri] = _twin_page(config, page.file, page.url, meta, title, body, citations)
         meta["twin_url"] = get_relative_url(agents.twin_paths(page.url)[0], page.url)
 
+    def _generated_uris(self) -> set[str]:
+        return {self.config.sources_page, self.config.disagreements_page, self.config.source_audit_page}
+
     def _touched(self, markdown: str, first_line: int) -> list:  # type: ignore[type-arg]
         """Registered disagreements (not false alarms) the page speaks of, in order of first mention."""
         assert self.context is not None
@@ -222,13 +229,23 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
 
     def on_page_content(self, html: str, *, page: MkPage, config: MkDocsConfig, files: Files) -> str:
         stash = self.stashes.pop(page.file.src_uri, None)
-        return stash.restore(html) if stash else html
+        if stash is None:
+            return html
+        full, for_search = stash.restore_both(html)
+        if for_search is not full:
+            self.search_content[page.file.src_uri] = (full, for_search)
+        return full
 
     @event_priority(100)
     def _on_page_context_lighten(self, context: Any, *, page: MkPage, config: MkDocsConfig, nav: Navigation) -> Any:
         # The search index needs the prose, not the citation marks and reference lists around it:
         # show search a lighter page, and put the full one back after it has indexed.
-        if page.content and ("citations" in page.content or "references" in page.content):
+        full, light = self.search_content.pop(page.file.src_uri, (None, None))
+        if page.content and light is not None and page.content is full:
+            self.full_content[page.file.src_uri] = page.content
+            page.content = light
+        elif page.content and ("citations" in page.content or "references" in page.content):
+            # Another plugin changed the page after us: take the noise out of its HTML instead.
             self.full_content[page.file.src_uri] = page.content
             page.content = _SEARCH_NOISE.sub("", page.content)
         return context
@@ -264,17 +281,13 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         return csp.add_policy(output)
 
     def _write_twin(self, uri: str, config: MkDocsConfig) -> None:
+        """Send the page's twin to be rendered and written (by the helper process, see outputs)."""
         twin = self.twins.get(uri)
-        if not self.config.agent_outputs or twin is None or uri in self.twin_texts:
+        if self.outputs is None or twin is None or uri in self.twins_sent:
             return
-        sources_twin = self.twin_of.get(self.config.sources_page, _absolute(config, "sources.md"))
-        text = agents.render_twin(twin, self._project().registry, self.twin_of, sources_twin)
-        self.twin_texts[uri] = text
-        targets = [Path(config.site_dir, path) for path in agents.twin_paths(twin.page_url)]
-        if self.writer is not None:
-            self.writes.append(self.writer.submit(_write_all, targets, text))
-        else:
-            _write_all(targets, text)
+        self.twins_sent.add(uri)
+        targets = [os.path.join(config.site_dir, path) for path in agents.twin_paths(twin.page_url)]
+        self.outputs.send("twin", twin, targets, uri in self.unchanged)
 
     def _unchanged_twin(self, file: File, config: MkDocsConfig) -> None:
         """The twin of a page a dirty build did not render: its metadata from the source, its text from
@@ -286,23 +299,22 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         citations = [] if file.generated_by else checks.page_citations(page)[0]
         title = str(page.meta.get("title") or file.name)
         self.twins[file.src_uri] = _twin_page(config, file, file.url, page.meta, title, page.body, citations)
-        previous = Path(config.site_dir, agents.twin_paths(file.url)[0])
-        if previous.is_file():
-            self.twin_texts[file.src_uri] = previous.read_text(encoding="utf-8")
+        self.unchanged.add(file.src_uri)
 
     def on_build_error(self, *, error: Exception) -> None:
-        self._stop_writer()
+        if self.outputs is not None:
+            self.outputs.abort()
+            self.outputs = None
 
-    def _stop_writer(self) -> None:
-        """Wait for the twins still being written; a failed write fails the build."""
-        writes, self.writes = self.writes, []
+    def _finish_outputs(self) -> None:
+        """Wait for every twin and llms-full.txt; a failed write fails the build."""
+        if self.outputs is None:
+            return
+        work, self.outputs = self.outputs, None
         try:
-            for write in writes:
-                write.result()
-        finally:
-            if self.writer is not None:
-                self.writer.shutdown(wait=True)
-                self.writer = None
+            work.close()
+        except outputs.OutputError as exc:
+            raise PluginError(f"markdown twins: {exc}") from None
 
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
         return csp.add_policy(output_content) if template_name.endswith(".html") else output_content
@@ -323,16 +335,18 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
                 self._unchanged_twin(file, config)
         for uri in self.twins:
             self._write_twin(uri, config)
-        self._stop_writer()
         ordered = self._nav_order()
-        rendered: list[tuple[agents.TwinPage, str]] = []
+        summary = config.site_description or config.site_name
+        if self.outputs is not None:  # the helper writes llms-full.txt while the rest is written here
+            self.outputs.send("full", site / "llms-full.txt", config.site_name, summary, ordered)
+        rendered: list[agents.TwinPage] = []
         for uri, section in ordered:
             twin = self.twins[uri]
             twin.section = section
-            rendered.append((twin, self.twin_texts[uri]))
-        generated = {self.config.sources_page, self.config.source_audit_page, self.config.disagreements_page}
-        pages = [self._entry(t) for t, _ in rendered if t.src_uri not in generated]
-        optional = [self._entry(t) for t, _ in rendered if t.src_uri in generated]
+            rendered.append(twin)
+        generated = self._generated_uris()
+        pages = [self._entry(t) for t in rendered if t.src_uri not in generated]
+        optional = [self._entry(t) for t in rendered if t.src_uri in generated]
         optional.append(
             agents.PageEntry("All pages in one file", site_url + "llms-full.txt", "every page above, in order")
         )
@@ -343,12 +357,10 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             optional.append(
                 agents.PageEntry("Disagreements as JSON", site_url + "conflicts.json", "the conflict register")
             )
-        summary = config.site_description or config.site_name
         text = agents.llms_txt(config.site_name, summary, pages, optional)
         if len(text) > agents.LLMS_TXT_BUDGET:
             log.warning(f"llms.txt is {len(text)} characters, over the {agents.LLMS_TXT_BUDGET} budget")
         (site / "llms.txt").write_text(text, encoding="utf-8")
-        (site / "llms-full.txt").write_text(agents.llms_full(config.site_name, summary, rendered), encoding="utf-8")
         (site / "sources.json").write_text(
             agents.dumps(agents.sources_json(project.registry, site_url)), encoding="utf-8"
         )
@@ -359,6 +371,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             (site / "conflicts.schema.json").write_text(agents.dumps(agents.CONFLICTS_SCHEMA), encoding="utf-8")
         if self.config.llms_txt_copy:
             Path(project.settings.root, self.config.llms_txt_copy).write_text(text, encoding="utf-8")
+        self._finish_outputs()
 
     def _entry(self, twin: agents.TwinPage) -> agents.PageEntry:
         return agents.PageEntry(twin.title, twin.twin_url, twin.description, twin.confidence, twin.section)
@@ -441,12 +454,6 @@ def _twin_page(
         generated=bool(file.generated_by),
         page_url=url,
     )
-
-
-def _write_all(targets: list[Path], text: str) -> None:
-    for target in targets:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
 
 
 # Across builds in one process (mkdocs serve, the bench): generated pages' last content per site,

@@ -59,17 +59,59 @@ class Stash:
     def __init__(self, prefix: str = "zqprovz") -> None:
         self.prefix = prefix
         self.items: dict[str, str] = {}
+        self.for_search: dict[str, str] = {}  # what search sees instead, where it differs
 
-    def put(self, html: str) -> str:
+    def put(self, html: str, *, search: str | None = None) -> str:
+        """A token for the HTML; `search` is what the search index gets in its place ("" for
+        citation marks and reference lists, noise in every result)."""
         token = f"{self.prefix}{len(self.items):05d}z"
         self.items[token] = html
+        if search is not None and search != html:
+            self.for_search[token] = search
         return token
 
     def restore(self, html: str) -> str:
+        return self.restore_both(html)[0]
+
+    def restore_both(self, html: str) -> tuple[str, str]:
+        """The HTML with every token put back, and the HTML search should see (the same object when
+        nothing differs), in one pass."""
         if not self.items:
-            return html
+            return html, html
         pattern = re.compile(rf"<p>\s*({self.prefix}\d{{5}}z)\s*</p>|({self.prefix}\d{{5}}z)")
-        return pattern.sub(lambda m: self.items.get(m.group(1) or m.group(2), m.group(0)), html)
+        page: list[str] = []
+        search: list[str] = []
+        cursor = 0
+        for match in pattern.finditer(html):
+            token = match.group(1) or match.group(2)
+            before = html[cursor : match.start()]
+            item = self.items.get(token, match.group(0))
+            page += (before, item)
+            search += (before, self.for_search.get(token, item))
+            cursor = match.end()
+        page.append(html[cursor:])
+        if not self.for_search:
+            full = "".join(page)
+            return full, full
+        search.append(html[cursor:])
+        # A References heading left with nothing under it goes too.
+        return "".join(page), _EMPTY_REFERENCES.sub("", "".join(search))
+
+
+_EMPTY_REFERENCES = re.compile(r'<h2 id="references[^"]*"[^>]*>(?:(?!</h2>).)*</h2>\s*\Z', re.S)
+
+
+# A raw HTML list of our own, from its opening line to its closing line.
+_HTML_BLOCK = re.compile(r"^<(ul|ol)\b[^>\n]*>\n.*?\n</\1>$", re.M | re.S)
+
+
+_CITED_ON = re.compile(r'<br><span class="cited-on"[^>]*>.*?</span>')
+
+
+def stash_html_blocks(markdown: str, stash: Stash) -> str:
+    """Our generated pages' raw HTML lists, kept out of Markdown (only for HTML we wrote ourselves).
+    Search gets them without the sources page's "cited on" lists (page titles, a hit for each)."""
+    return _HTML_BLOCK.sub(lambda m: stash.put(m.group(0), search=_CITED_ON.sub("", m.group(0))), markdown)
 
 
 def render_citations(
@@ -88,7 +130,7 @@ def render_citations(
                 f'title="{_escaped_tooltip(source)}">{n}<span class="tier-chip">T{source.tier}</span></a>'
             )
         html = '<sup class="citations" data-search-exclude>[' + ", ".join(links) + "]</sup>"
-        return stash.put(html) if stash else html
+        return stash.put(html, search="") if stash else html
 
     markdown, cited = replace_citations(body, citations, registry, group_html)
     if cited:
@@ -121,7 +163,7 @@ def references_section(cited: tuple[Source, ...] | list[Source], sources_url: st
         )
     lines.append("</ol>")
     html = "\n".join(lines)
-    return "## References\n\n" + (stash.put(html) if stash else html) + "\n"
+    return "## References\n\n" + (stash.put(html, search="") if stash else html) + "\n"
 
 
 def _facts(source: Source) -> str:
@@ -175,7 +217,7 @@ def sources_page(
                 f'<li id="{escape(source.id)}" class="source tier-{source.tier}"><strong>{escape(source.title)}</strong>'
                 f"{_facts(source)}<br><code>{escape(source.id)}</code>"
                 + (f' <span class="cited-by">cited by {cited_by}</span>' if cited_by else "")
-                + (f'<br><span class="cited-on">cited on: {pages}</span>' if pages else "")
+                + (f'<br><span class="cited-on" data-search-exclude>cited on: {pages}</span>' if pages else "")
                 + "</li>"
             )
         lines.append("</ul>")

@@ -43,6 +43,7 @@ def test_tiny_profile_builds_with_citations_badges_sources_and_llms_txt(tiny_pro
     assert any(d["location"] == "" for d in index_docs)
     assert not [d["location"] for d in index_docs if "#references" in d["location"]]  # no empty hit per page
     assert not [d["location"] for d in index_docs if "tier-chip" in d["text"] or "T1" in d["text"].split()]
+    assert not [d["location"] for d in index_docs if "cited on" in d["text"]]  # a hit per citing page, on sources
 
 
 def test_plain_mkdocs_build_runs_the_plugin_and_strict_fails_on_errors(tiny_profile: Path, tmp_path: Path) -> None:

@@ -1,0 +1,110 @@
+"""The agent outputs' helper process, the page's search copy and the Content-Security-Policy."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from build_tools import csp, outputs
+from build_tools.agents import TwinPage
+from build_tools.docs import find_citations
+from build_tools.registry import Registry, Source
+from build_tools.render import Stash, render_citations, stash_html_blocks
+
+REGISTRY = Registry(sources={"clock-site": Source("clock-site", "The clock workshop", 1)})
+
+
+def _twin(uri: str, markdown: str = "Made clocks [@clock-site].\n") -> TwinPage:
+    citations, _ = find_citations(markdown)
+    return TwinPage(uri, "Clocks", "", "https://x.example/c/", "https://x.example/c.md", markdown, citations)
+
+
+def _send_one(work: outputs.Outputs, targets: list[str], tmp_path: Path) -> None:
+    work.send("context", REGISTRY, {}, "https://x.example/sources.md")
+    work.send("twin", _twin("c.md"), targets, False)
+    work.send("full", tmp_path / "llms-full.txt", "Site", "A site.", [("c.md", "Profile")])
+
+
+def test_the_helper_process_renders_and_writes_twins_and_llms_full(tmp_path: Path) -> None:
+    work = outputs.Outputs()
+    assert work.process is not None and work.local is None  # a second process does the work
+    _send_one(work, [str(tmp_path / "c.md"), str(tmp_path / "c/index.html.md")], tmp_path)
+    work.close()
+    twin = (tmp_path / "c.md").read_text()
+    assert "Made clocks [1]." in twin and "1. The clock workshop. Tier 1." in twin
+    assert os.path.samefile(tmp_path / "c.md", tmp_path / "c/index.html.md")  # one file, two names
+    assert "Made clocks [1]." in (tmp_path / "llms-full.txt").read_text()
+
+
+def test_a_twin_the_helper_cannot_write_fails_with_the_page_and_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_text("a file where a folder should be")
+    work = outputs.Outputs()
+    _send_one(work, [str(tmp_path / "blocker/c.md")], tmp_path)
+    with pytest.raises(outputs.OutputError, match=r"c\.md: (Not a directory|File exists)"):
+        work.close()
+
+
+def test_without_a_second_process_the_work_is_done_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    work = outputs.Outputs()
+    assert work.process is None and work.local is not None
+    _send_one(work, [str(tmp_path / "c.md")], tmp_path)
+    work.close()
+    assert "Made clocks [1]." in (tmp_path / "c.md").read_text()
+    (tmp_path / "blocker").write_text("")
+    failing = outputs.Outputs(in_process=True)
+    _send_one(failing, [str(tmp_path / "blocker/c.md")], tmp_path)
+    with pytest.raises(outputs.OutputError, match=r"c\.md"):
+        failing.close()
+
+
+def test_a_stale_copy_at_the_second_twin_path_is_replaced_by_a_link(tmp_path: Path) -> None:
+    stale = tmp_path / "c/index.html.md"
+    stale.parent.mkdir()
+    stale.write_text("last build's text")
+    outputs.write_all([tmp_path / "c.md", stale], "this build's text")
+    assert stale.read_text() == "this build's text" and os.path.samefile(stale, tmp_path / "c.md")
+
+
+def test_search_sees_the_page_without_citation_marks_or_its_reference_list() -> None:
+    body = "## References\n\nA heading of the page's own.\n\nMade clocks [@clock-site].\n"
+    stash = Stash()
+    rendered = render_citations(body, find_citations(body)[0], REGISTRY, "../sources/", stash)
+    html = "\n".join(
+        f"<p>{block}</p>" if not block.startswith("## ") else f'<h2 id="references{i}">{block[3:]}</h2>'
+        for i, block in enumerate(rendered.markdown.strip().split("\n\n"))
+    )
+    full, light = stash.restore_both(html)
+    assert 'class="citations"' in full and 'class="references"' in full
+    assert "citation" not in light and 'references"' not in light and "<li" not in light
+    assert light.count("References") == 1 and "A heading of the page's own." in light  # the page's own heading stays
+
+
+def test_search_gets_the_sources_list_without_its_cited_on_links() -> None:
+    markdown = (
+        "## Tier 1\n\n"
+        '<ul class="source-list">\n<li id="a"><strong>A source</strong>'
+        '<br><span class="cited-on" data-search-exclude>cited on: <a href="../p/">Page</a></span></li>\n</ul>\n'
+    )
+    stash = Stash()
+    stashed = stash_html_blocks(markdown, stash)
+    assert "<ul" not in stashed  # Markdown never parses the list
+    full, for_search = stash.restore_both(f"<h2>Tier 1</h2>\n<p>{stashed.split(chr(10))[2]}</p>")
+    assert "cited on" in full and "cited on" not in for_search and "A source" in for_search
+
+
+def test_csp_allows_the_themes_scripts_and_never_one_inside_the_article() -> None:
+    page = (
+        "<html><head><script>theme()</script></head><body>"
+        '<article class="md-content__inner md-typeset"><p>text</p>'
+        "<script>inside()</script></article><script>smuggled()</script>"  # a contribution's own </article>
+        "<p>more of the page</p></article>"
+        '<script>palette()</script><script src="/x.js"></script><script type="application/json">{}</script>'
+        "</body></html>"
+    )
+    hashes = csp.theme_script_hashes(page)
+    assert hashes == [csp._digest("theme()"), csp._digest("palette()")]
+    assert csp._digest("smuggled()") not in csp.policy(page) and csp._digest("palette()") in csp.policy(page)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,11 +54,12 @@ class Page:
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 
 
-def read_page(path: Path, rel_path: str) -> Page:
-    """Read a page; YAML or encoding problems are kept on the page, not raised."""
+def read_page(path: Path, rel_path: str, data: bytes | None = None) -> Page:
+    """Read a page (or parse `data`, its bytes read already); YAML or encoding problems are kept on
+    the page, not raised."""
     page = Page(path=path, rel_path=rel_path)
     try:
-        text = yamlio.read_text(path)
+        text = yamlio.read_text(path) if data is None else yamlio.decode_text(data)
     except yamlio.YamlError as exc:
         page.error = (exc.line, exc.message)
         return page
@@ -182,12 +184,29 @@ def iter_pages(docs_dir: Path, root: Path) -> list[Page]:
     return pages
 
 
-def load_page(path: Path, root: Path) -> Page:
-    """Read a page of the repository; a link to a file outside it is refused (F005), not read."""
-    root = root.resolve()
+def load_page(path: Path, root: Path, data: bytes | None = None) -> Page:
+    """Read a page of the repository (or parse `data`, its bytes); a link to a file outside the
+    repository is refused (F005), not read."""
+    root = Path(_real_folder(str(root)))
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
-    if not path.resolve().is_relative_to(root):
+    if not _real_path(path).is_relative_to(root):
         page = Page(path=path, rel_path=rel)
         page.error, page.error_code = (1, "is a link to a file outside the repository; copy the content in"), "F005"
         return page
-    return read_page(path, rel)
+    return read_page(path, rel, data)
+
+
+# Folders with their links resolved, once each: a site has many pages to a folder, and resolving
+# asks the file system about every part of the path. Forgotten at the start of each build.
+_real_folder = functools.lru_cache(maxsize=4096)(os.path.realpath)
+
+
+def forget_folders() -> None:
+    _real_folder.cache_clear()
+
+
+def _real_path(path: Path) -> Path:
+    path = path.absolute()
+    if path.is_symlink():
+        return path.resolve()
+    return Path(_real_folder(str(path.parent)), path.name)

@@ -18,7 +18,7 @@ from mkdocs.utils import get_relative_url
 from build_tools import agents, checks, claims, csp, guard, jsonld, outputs, reconcile, render, wording
 from build_tools.config import ProvenanceConfig
 from build_tools.diagnostics import Diagnostic
-from build_tools.docs import Page, find_citations, load_page, parse_page_text
+from build_tools.docs import Page, find_citations, forget_folders, load_page, parse_page_text
 from build_tools.project import Project, SettingsError, load_project, settings_from_options
 
 log = get_plugin_logger(__name__)
@@ -66,6 +66,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             settings = settings_from_options(root, raw, dict(self.config))
         except SettingsError as exc:
             raise PluginError(str(exc)) from None
+        forget_folders()  # a folder may have become a link since the last build (`mkdocs serve`)
         self.project = load_project(settings, with_pages=False)
         self.errors = 0
         self.twins = {}
@@ -466,6 +467,7 @@ def forget_earlier_builds() -> None:
     """Drop what earlier builds in this process left (the next build starts cold, as a new process)."""
     _GENERATED.clear()
     _PARSED.clear()
+    forget_folders()
 
 
 def _load(path: str, project: Project) -> Page:
@@ -477,6 +479,6 @@ def _load(path: str, project: Project) -> Page:
     cached = _PARSED.get(path)
     if cached is not None and cached[0] == data:
         return cached[1]
-    page = load_page(Path(path), project.settings.root)
+    page = load_page(Path(path), project.settings.root, data)
     _PARSED[path] = (data, page)
     return page

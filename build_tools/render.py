@@ -125,10 +125,8 @@ def render_citations(
             if source is None:
                 links.append(f'<span class="citation-missing" title="unknown source">[?{escape(citation.key)}]</span>')
                 continue
-            links.append(
-                f'<a class="citation tier-{source.tier}" href="{sources_url}#{escape(source.id)}" '
-                f'title="{_escaped_tooltip(source)}">{n}<span class="tier-chip">T{source.tier}</span></a>'
-            )
+            start, end = _citation_link(source, sources_url)
+            links.append(f"{start}{n}{end}")
         html = '<sup class="citations" data-search-exclude>[' + ", ".join(links) + "]</sup>"
         return stash.put(html, search="") if stash else html
 
@@ -138,10 +136,14 @@ def render_citations(
     return RenderedPage(markdown, tuple(cited))
 
 
-@functools.lru_cache(maxsize=4096)
-def _escaped_tooltip(source: Source) -> str:
-    """The tooltip, escaped once per source (a page repeats its sources; a site, its pages)."""
-    return escape(tooltip(source))
+@functools.lru_cache(maxsize=8192)
+def _citation_link(source: Source, sources_url: str) -> tuple[str, str]:
+    """A citation link's HTML around its number, made once per source and sources url (a page
+    repeats its sources; a site, its pages; the url differs only with the page's depth)."""
+    return (
+        f'<a class="citation tier-{source.tier}" href="{sources_url}#{escape(source.id)}" title="{escape(tooltip(source))}">',
+        f'<span class="tier-chip">T{source.tier}</span></a>',
+    )
 
 
 def tooltip(source: Source) -> str:
@@ -156,14 +158,18 @@ def tooltip(source: Source) -> str:
 
 def references_section(cited: tuple[Source, ...] | list[Source], sources_url: str, stash: Stash | None = None) -> str:
     lines = ['<ol class="references" data-search-exclude>']
-    for source in cited:
-        lines.append(
-            f'<li id="ref-{escape(source.id)}"><a href="{sources_url}#{escape(source.id)}">{escape(source.title)}</a>'
-            f"{_facts(source)}</li>"
-        )
+    lines.extend(_reference_item(source, sources_url) for source in cited)
     lines.append("</ol>")
     html = "\n".join(lines)
     return "## References\n\n" + (stash.put(html, search="") if stash else html) + "\n"
+
+
+@functools.lru_cache(maxsize=8192)
+def _reference_item(source: Source, sources_url: str) -> str:
+    return (
+        f'<li id="ref-{escape(source.id)}"><a href="{sources_url}#{escape(source.id)}">{escape(source.title)}</a>'
+        f"{_facts(source)}</li>"
+    )
 
 
 def _facts(source: Source) -> str:

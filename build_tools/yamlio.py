@@ -118,7 +118,11 @@ def load(path: Path, *, lenient_tags: bool = False) -> Any:
 
 def read_text(path: Path) -> str:
     """Read UTF-8 text; raise YamlError (line 1) when it is not UTF-8 or has a NUL byte."""
-    data = path.read_bytes()
+    return decode_text(path.read_bytes())
+
+
+def decode_text(data: bytes) -> str:
+    """Bytes as UTF-8 text, under the same rules as read_text."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

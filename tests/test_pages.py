@@ -7,7 +7,7 @@ import pytest
 from build_tools.accounts import Account
 from build_tools.checks import check_page, check_register_discussed
 from build_tools.conflicts import load_register, phrase_hits
-from build_tools.docs import find_citations, read_page
+from build_tools.docs import find_citations, load_page, read_page
 from build_tools.registry import Origin, Registry, Source
 from build_tools.render import render_citations
 from build_tools.wording import AccountIndex
@@ -104,6 +104,11 @@ def test_a_link_to_a_file_outside_the_repository_is_refused(tiny_profile: Path, 
     (tiny_profile / "docs/link.md").symlink_to(secret)
     found = [d for d in run_all(load_project(settings_from_config(tiny_profile / "mkdocs.yml"))) if d.code == "F005"]
     assert [(d.path, d.severity) for d in found] == [("docs/link.md", "error")]
+    # MkDocs follows a linked folder (the plugin then loads each page in it): refused the same way.
+    write(tmp_path / "elsewhere/page.md", "---\ntitle: secret\n---\nsecret text\n")
+    (tiny_profile / "docs/linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    page = load_page(tiny_profile / "docs/linked/page.md", tiny_profile)
+    assert page.error_code == "F005" and page.body == ""
 
 
 def test_person_front_matter_needs_sourced_entries(tmp_path: Path) -> None:

@@ -172,8 +172,9 @@ def main(
     if agent_pages:
         agents_row = isolated(bench_agents, agent_pages)
         print(
-            f"\nagent outputs on {agent_pages} pages: +{agents_row['ours_extra']:.1%} build time "
-            f"(mkdocs-llmstxt on the same pages: +{agents_row['mkdocs_llmstxt_extra']:.1%}; "
+            f"\nagent outputs on {agent_pages} pages: {agents_row['ours_extra']:+.1%} build time (median of five paired "
+            f"rounds, {', '.join(f'{r:+.0%}' for r in agents_row['ours_extra_rounds'])}; "
+            f"mkdocs-llmstxt on the same pages: {agents_row['mkdocs_llmstxt_extra']:+.1%}; "
             f"baseline {agents_row['baseline_seconds']} s: {agents_row['baseline']}; peak {agents_row['peak_rss_mb']} MB)"
         )
         rows.append(agents_row)
@@ -347,28 +348,6 @@ def bench_reconcile(sizes: list[int], sample: int = 2000, seed: int = 1) -> list
     return rows
 
 
-def _build_seconds(root: Path, plugins: str, runs: int = 2) -> float:
-    """Best of `runs` MkDocs builds of the corpus at `root` with the given plugins block."""
-    import logging
-
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config
-
-    config_text = (root / "mkdocs.base.yml").read_text() + plugins
-    (root / "mkdocs.yml").write_text(config_text)
-    logging.getLogger("mkdocs").setLevel(logging.ERROR)
-    best = float("inf")
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory(dir=_scratch(), prefix="bench-site-") as site:
-            config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=site)
-            config.plugins.on_startup(command="build", dirty=False)
-            start = time.perf_counter()
-            mkdocs_build(config)
-            best = min(best, time.perf_counter() - start)
-            config.plugins.on_shutdown()
-    return best
-
-
 def bench_agents(pages: int = 300, seed: int = 1) -> dict[str, Any]:
     """Cost of the agent outputs as a fraction of the build, against mkdocs-llmstxt on the same pages."""
     with tempfile.TemporaryDirectory(dir=_scratch(), prefix="bench-agents-") as tmp:
@@ -384,25 +363,49 @@ def bench_agents(pages: int = 300, seed: int = 1) -> dict[str, Any]:
             + "  - llmstxt:\n      full_output: llms-full.txt\n      sections:\n"
             + "".join(f"        {name}:\n          - {name}/*.md\n" for name in sections)
         )
-        baseline = with_ours = with_peer = float("inf")
-        for _ in range(5):  # alternate, best of five each: this machine is noisy
-            baseline = min(baseline, _build_seconds(root, ours_off, runs=1))
-            with_ours = min(with_ours, _build_seconds(root, ours_on, runs=1))
-            try:
-                with_peer = min(with_peer, _build_seconds(root, peer, runs=1))
-            except Exception as exc:  # the peer is a bench-only dependency: say so, do not crash
-                print(f"mkdocs-llmstxt could not run: {type(exc).__name__}: {exc}")
-                with_peer = float("nan")
+        configs = {"off": ours_off, "ours": ours_on, "peer": peer}
+        try:
+            times, _ = _paired_rounds(root, configs)
+        except Exception as exc:  # the peer is a bench-only dependency: say so, do not crash
+            print(f"mkdocs-llmstxt could not run: {type(exc).__name__}: {exc}")
+            del configs["peer"]
+            times, _ = _paired_rounds(root, configs)
+            times["peer"] = [float("nan")] * len(times["off"])
     return {
         "stage": "agent outputs",
         "pages": pages,
         "baseline": "the same site and plugin with agent outputs off",
-        "baseline_seconds": round(baseline, 2),
-        "ours_seconds": round(with_ours, 2),
-        "mkdocs_llmstxt_seconds": round(with_peer, 2),
-        "ours_extra": round(with_ours / baseline - 1, 3),
-        "mkdocs_llmstxt_extra": round(with_peer / baseline - 1, 3),
+        "baseline_seconds": round(min(times["off"]), 2),
+        "ours_seconds": round(min(times["ours"]), 2),
+        "mkdocs_llmstxt_seconds": round(min(times["peer"]), 2),
+        "ours_extra": _median_ratio(times["ours"], times["off"]),
+        "mkdocs_llmstxt_extra": _median_ratio(times["peer"], times["off"]),
+        "ours_extra_rounds": sorted(round(o / b - 1, 3) for o, b in zip(times["ours"], times["off"], strict=True)),
     }
+
+
+def _paired_rounds(
+    root: Path, configs: dict[str, str], rounds: int = 5
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Build the corpus once with each plugins block per round, in an order that turns each round,
+    from an empty site folder with nothing remembered from earlier builds: (seconds, CPU seconds)
+    by config name, a value per round. A round's builds are seconds apart: this machine is noisy
+    and drifts, so ratios are taken within a round, and their median is the figure."""
+    names = list(configs)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
+    for round_ in range(rounds):
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            before = os.times()
+            times[name].append(_build_once(root, configs[name], root / f"site-{name}"))
+            cpu[name].append(_cpu_since(before))
+    return times, cpu
+
+
+def _median_ratio(values: list[float], baselines: list[float]) -> float:
+    ratios = sorted(v / b - 1 for v, b in zip(values, baselines, strict=True))
+    return round(ratios[len(ratios) // 2], 3)
 
 
 PLAIN = "plugins:\n  - search\n  - awesome-pages\n"
@@ -461,22 +464,13 @@ def bench_build(sizes: list[int], seed: int = 1) -> list[dict[str, Any]]:
             root = Path(tmp)
             generate_corpus(root, size, seed=seed)
             (root / "mkdocs.base.yml").write_text((root / "mkdocs.yml").read_text().split("plugins:")[0])
-            # Five rounds, the two alternating (and which goes first too): this machine is noisy, and
-            # drifts. A round's ratio compares builds made seconds apart; the median of the rounds'
-            # ratios is the overhead quoted, the ratio of the fastest builds is kept beside it.
-            times: dict[str, list[float]] = {"plain": [], "ours": []}
-            cpu: dict[str, list[float]] = {"plain": [], "ours": []}
-            for round_ in range(5):
-                for name in ("plain", "ours") if round_ % 2 == 0 else ("ours", "plain"):
-                    before = os.times()
-                    times[name].append(_build_once(root, PLAIN if name == "plain" else OURS, root / name))
-                    cpu[name].append(_cpu_since(before))
+            times, cpu = _paired_rounds(root, {"plain": PLAIN, "ours": OURS})
             ratios = sorted(o / p - 1 for o, p in zip(times["ours"], times["plain"], strict=True))
             plain, ours = min(times["plain"]), min(times["ours"])
-            facts = _site_facts(root / "ours")
+            facts = _site_facts(root / "site-ours")
             page = next((root / "docs").rglob("*.md"))
             page.write_text(page.read_text().replace("confidence: low", "confidence: low", 1) + "\nOne more line.\n")
-            rebuild = _build_once(root, OURS, root / "ours", dirty=True)
+            rebuild = _build_once(root, OURS, root / "site-ours", dirty=True)
             rows.append(
                 {
                     "stage": "site build",
@@ -484,7 +478,7 @@ def bench_build(sizes: list[int], seed: int = 1) -> list[dict[str, Any]]:
                     "seconds": round(ours, 2),
                     "baseline": "plain mkdocs-material (search, awesome-pages), same pages",
                     "baseline_seconds": round(plain, 2),
-                    "overhead": round(ratios[len(ratios) // 2], 3),
+                    "overhead": _median_ratio(times["ours"], times["plain"]),
                     "overhead_rounds": [round(r, 3) for r in ratios],
                     "overhead_fastest": round(ours / plain - 1, 3),
                     "cpu_overhead": round(sorted(cpu["ours"])[2] / sorted(cpu["plain"])[2] - 1, 3),

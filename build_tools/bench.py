@@ -491,13 +491,10 @@ def bench_build(sizes: list[int], seed: int = 1) -> list[dict[str, Any]]:
 
 def bench_links(pages: int = 100, seed: int = 1) -> dict[str, Any]:
     """Our in-process link and anchor check against linkchecker, on one site with seeded broken links."""
-    import functools
-    import http.server
     import shutil
     import subprocess
-    import threading
 
-    from build_tools.links import check_site, linkchecker_config, parse_linkchecker_csv
+    from build_tools.links import check_site, linkchecker_config, parse_linkchecker_csv, serve_site
 
     with tempfile.TemporaryDirectory(dir=_scratch(), prefix="bench-links-") as tmp:
         root = Path(tmp)
@@ -512,12 +509,7 @@ def bench_links(pages: int = 100, seed: int = 1) -> dict[str, Any]:
         ours_found = sorted({b.href for b in ours})
         executable = shutil.which("linkchecker") or str(Path(sys.executable).with_name("linkchecker"))
 
-        class Quiet(http.server.SimpleHTTPRequestHandler):
-            def log_message(self, *a: object) -> None:
-                pass
-
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server = serve_site(site)
         command = [executable, "-f", str(linkchecker_config(root / "lc.ini")), "--no-status", "-o", "csv"]
         try:
             peer_s, result = _timed(

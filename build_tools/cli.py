@@ -341,11 +341,8 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
 def cmd_linkcheck(args: argparse.Namespace) -> int:
     """Serve the built site on 127.0.0.1 and run linkchecker over it (a subprocess, never imported)."""
-    import functools
-    import http.server
-    import threading
 
-    from build_tools.links import linkchecker_config, parse_linkchecker_csv
+    from build_tools.links import linkchecker_config, parse_linkchecker_csv, serve_site
 
     settings = _settings(args)
     if not (settings.site_dir / "index.html").is_file():
@@ -354,14 +351,7 @@ def cmd_linkcheck(args: argparse.Namespace) -> int:
     if not Path(executable).exists():
         raise UsageError("linkchecker is not installed; 'make test' installs it")
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *a: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(settings.site_dir))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve_site(settings.site_dir)
     with tempfile.TemporaryDirectory() as tmp:
         command = [executable, "-f", str(linkchecker_config(Path(tmp) / "lc.ini")), "--no-status", "-o", "csv"]
         if args.external:

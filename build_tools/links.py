@@ -3,8 +3,11 @@ and the checker for external urls: it runs as a subprocess, never imported)."""
 
 from __future__ import annotations
 
+import functools
+import http.server
 import posixpath
 import re
+import threading
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -88,3 +91,26 @@ _CSV_BROKEN = re.compile(r"^(?P<url>[^;]*);(?P<parent>[^;]*);[^;]*;(?P<result>[^
 def parse_linkchecker_csv(text: str) -> list[tuple[str, str, str]]:
     """(url, parent, result) of each invalid link in linkchecker's CSV output."""
     return [(m["url"], m["parent"], m["result"]) for m in _CSV_BROKEN.finditer(text)]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up early (linkchecker does, on every page it has read enough of) is
+        not an error worth a traceback; anything else still is."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
+def serve_site(directory: Path) -> http.server.ThreadingHTTPServer:
+    """Serve a built site on 127.0.0.1 (a free port) from a daemon thread; call shutdown() and
+    server_close() when done."""
+    server = _QuietServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
+import pytest
+
 from build_tools.cli import main
-from build_tools.links import check_site, linkchecker_config, parse_linkchecker_csv
+from build_tools.links import check_site, linkchecker_config, parse_linkchecker_csv, serve_site
 
 from conftest import ROOT
 
@@ -22,17 +21,6 @@ def test_real_site_has_no_broken_internal_links_or_anchors(tmp_path: Path) -> No
     finally:
         (ROOT / "llms.txt").write_text(committed)
     assert check_site(tmp_path / "s") == []
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def handle(self) -> None:
-        try:
-            super().handle()
-        except ConnectionError:
-            pass  # linkchecker hangs up early on some requests
 
 
 def test_seeded_broken_links_are_found_by_both_checkers(tiny_profile: Path, tmp_path: Path, capsys) -> None:
@@ -48,8 +36,7 @@ def test_seeded_broken_links_are_found_by_both_checkers(tiny_profile: Path, tmp_
         ("broken/index.html", "../no-such-page/"),
         ("broken/index.html", "../people/apprentices/#no-such-anchor"),
     }
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve_site(site)
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     try:
         result = subprocess.run(
@@ -74,3 +61,28 @@ def test_seeded_broken_links_are_found_by_both_checkers(tiny_profile: Path, tmp_
     assert "../no-such-page/" in urls
     warnings = result.stdout
     assert "no-such-anchor" in warnings  # the anchor plugin reports the missing anchor
+
+
+def test_the_local_server_takes_a_client_hanging_up_early_quietly(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+    import time
+
+    (tmp_path / "big.html").write_bytes(b"x" * 20_000_000)
+    server = serve_site(tmp_path)
+    try:
+        for _ in range(3):  # linkchecker reads a page's head and hangs up
+            client = socket.create_connection(server.server_address)
+            client.sendall(b"GET /big.html HTTP/1.1\r\nHost: x\r\n\r\n")
+            client.recv(1024)
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            client.close()
+        time.sleep(0.5)
+        with socket.create_connection(server.server_address) as client:  # and it still serves
+            client.sendall(b"GET /missing HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert client.recv(1024).startswith(b"HTTP/1.0 404")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "Traceback" not in capfd.readouterr().err

@@ -142,9 +142,10 @@ class Outputs:
                 process.wait()
                 raise OutputError(f"the helper process failed: {exc}") from None
             if process.returncode != 0:
-                report = (
-                    stderr.decode("utf-8", "replace").strip() or f"the helper exited with code {process.returncode}"
-                )
+                report = stderr.decode("utf-8", "replace").strip()
+                if "Traceback (most recent call last)" in report:  # it crashed: its last line says why
+                    report = "the helper process failed: " + report.splitlines()[-1]
+                report = report or f"the helper process stopped (exit code {process.returncode})"
         if report:
             raise OutputError(report)
 

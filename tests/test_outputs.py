@@ -47,6 +47,27 @@ def test_a_twin_the_helper_cannot_write_fails_with_the_page_and_the_reason(tmp_p
         work.close()
 
 
+def test_a_helper_that_dies_fails_the_twins_with_a_clear_error(tmp_path: Path) -> None:
+    work = outputs.Outputs()
+    assert work.process is not None
+    work.process.kill()
+    work.process.wait()
+    _send_one(work, [str(tmp_path / "c.md")], tmp_path)  # the pipe is broken: no traceback here
+    with pytest.raises(outputs.OutputError, match=r"stopped \(exit code -9\)"):
+        work.close()
+
+
+def test_a_helper_that_crashes_reports_its_last_line_not_its_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outputs, "_HELPER", "raise SystemError('the helper broke')")
+    work = outputs.Outputs()
+    _send_one(work, [str(tmp_path / "c.md")], tmp_path)
+    with pytest.raises(outputs.OutputError) as caught:
+        work.close()
+    assert str(caught.value) == "the helper process failed: SystemError: the helper broke"
+
+
 def test_without_a_second_process_the_work_is_done_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
     work = outputs.Outputs()

@@ -1,7 +1,7 @@
 """The markdown twins and llms-full.txt, rendered and written by a second process.
 
-Creating a file costs more than rendering it on some file systems (measured here: 0.5-0.8 ms for a
-new file, 0.02 ms for a hard link), and MkDocs renders pages on one core. A thread cannot take the
+Creating a file costs more than rendering it on some file systems (measured here: up to 0.8 ms for
+a new file, depending on the moment, against 0.02 ms for a hard link), and MkDocs renders pages on one core. A thread cannot take the
 twins off the build (it waits for the interpreter lock between system calls); a second process can,
 on another core. The helper is a fresh interpreter that imports this module, never the caller's
 main module. Where no process can be started, the same work is done in-process.

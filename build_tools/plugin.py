@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,6 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.twins: dict[str, agents.TwinPage] = {}
         self.stashes: dict[str, render.Stash] = {}
         self.parsed: dict[str, Page] = {}
-        self.full_content: dict[str, str] = {}
         self.search_content: dict[str, tuple[str, str]] = {}  # page -> (its HTML, the HTML search sees)
         self.nav: Navigation | None = None
         self.account_findings: list[Diagnostic] = []
@@ -241,20 +239,17 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
     def _on_page_context_lighten(self, context: Any, *, page: MkPage, config: MkDocsConfig, nav: Navigation) -> Any:
         # The search index needs the prose, not the citation marks and reference lists around it:
         # show search a lighter page, and put the full one back after it has indexed.
-        full, light = self.search_content.pop(page.file.src_uri, (None, None))
-        if page.content and light is not None and page.content is full:
-            self.full_content[page.file.src_uri] = page.content
+        # (A page another plugin changed after us keeps its HTML: its citation marks and reference
+        # list still carry data-search-exclude.)
+        full, light = self.search_content.get(page.file.src_uri, (None, None))
+        if light is not None and page.content is full:
             page.content = light
-        elif page.content and ("citations" in page.content or "references" in page.content):
-            # Another plugin changed the page after us: take the noise out of its HTML instead.
-            self.full_content[page.file.src_uri] = page.content
-            page.content = _SEARCH_NOISE.sub("", page.content)
         return context
 
     @event_priority(-100)
     def _on_page_context_restore(self, context: Any, *, page: MkPage, config: MkDocsConfig, nav: Navigation) -> Any:
-        full = self.full_content.pop(page.file.src_uri, None)
-        if full is not None:
+        full, light = self.search_content.pop(page.file.src_uri, (None, None))
+        if full is not None and page.content is light:
             page.content = full
         return context
 
@@ -340,14 +335,14 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         summary = config.site_description or config.site_name
         if self.outputs is not None:  # the helper writes llms-full.txt while the rest is written here
             self.outputs.send("full", site / "llms-full.txt", config.site_name, summary, ordered)
-        rendered: list[agents.TwinPage] = []
+        twins: list[agents.TwinPage] = []
         for uri, section in ordered:
             twin = self.twins[uri]
             twin.section = section
-            rendered.append(twin)
+            twins.append(twin)
         generated = self._generated_uris()
-        pages = [self._entry(t) for t in rendered if t.src_uri not in generated]
-        optional = [self._entry(t) for t in rendered if t.src_uri in generated]
+        pages = [self._entry(t) for t in twins if t.src_uri not in generated]
+        optional = [self._entry(t) for t in twins if t.src_uri in generated]
         optional.append(
             agents.PageEntry("All pages in one file", site_url + "llms-full.txt", "every page above, in order")
         )
@@ -410,13 +405,6 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         return self.project
 
 
-# Citation marks, and the References heading with its list (an empty search hit on every page).
-_SEARCH_NOISE = re.compile(
-    r'<sup class="citations"[^>]*>.*?</sup>|(?:<h2 id="references[^"]*"[^>]*>.*?</h2>\s*)?<ol class="references"[^>]*>.*?</ol>',
-    re.S,
-)
-
-
 def _state(entry: Any) -> str:
     preferred = next((v.value for v in entry.values if v.rank == "preferred"), None)
     return f"we use {preferred}" if preferred else ("open" if entry.verdict == "conflict" else "reconciled")
@@ -467,7 +455,6 @@ def forget_earlier_builds() -> None:
     """Drop what earlier builds in this process left (the next build starts cold, as a new process)."""
     _GENERATED.clear()
     _PARSED.clear()
-    forget_folders()
 
 
 def _load(path: str, project: Project) -> Page:

@@ -70,9 +70,6 @@ class Stash:
             self.for_search[token] = search
         return token
 
-    def restore(self, html: str) -> str:
-        return self.restore_both(html)[0]
-
     def restore_both(self, html: str) -> tuple[str, str]:
         """The HTML with every token put back, and the HTML search should see (the same object when
         nothing differs), in one pass."""

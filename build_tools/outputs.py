@@ -1,12 +1,17 @@
-"""The markdown twins and llms-full.txt, rendered and written by a second process.
+"""A second process for the build: it reads and checks the curated pages ahead of MkDocs, and it
+renders and writes the markdown twins and llms-full.txt.
 
-Creating a file costs more than rendering it on some file systems (measured here: up to 0.8 ms for
-a new file, depending on the moment, against 0.02 ms for a hard link), and MkDocs renders pages on one core. A thread cannot take the
-twins off the build (it waits for the interpreter lock between system calls); a second process can,
-on another core. The helper is a fresh interpreter that imports this module, never the caller's
-main module. Where no process can be started, the same work is done in-process.
+MkDocs renders pages on one core. Reading a page (front matter, citations) and checking it costs
+about as much again as our part of rendering it, and creating a file costs more than rendering it
+on some file systems (measured here: up to 0.8 ms for a new file, depending on the moment, against
+0.02 ms for a hard link). A thread cannot take that work off the build (it waits for the
+interpreter lock); a second process can, on another core. The helper is a fresh interpreter that
+imports this module, never the caller's main module. Where no process can be started, or the
+helper fails, the same work is done in-process.
 
-The parent sends pickled messages on the helper's stdin (it trusts only its parent); the helper
+The parent sends pickled messages on the helper's stdin (it trusts only its parent). Pages read
+ahead come back pickled on its stdout, in the order asked, from a thread of their own, so the
+helper never stops reading its stdin (neither side can wait on the other for ever). The helper
 reports what failed on stderr once its stdin is closed, and exits 1 if anything did.
 """
 
@@ -16,10 +21,14 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from build_tools import agents
+from build_tools import agents, checks, claims
+from build_tools.diagnostics import Diagnostic
+from build_tools.docs import Page, load_page
 from build_tools.registry import Registry
 
 MAX_REPORTED = 20
@@ -47,6 +56,34 @@ def write_all(targets: list[Path], text: str) -> None:
             os.link(first, target)
         except OSError:
             target.write_text(text, encoding="utf-8")
+
+
+@dataclass
+class ReadJob:
+    """What reading and checking the curated pages needs: the repository, the registry, the
+    conflict register and the accounts' wording, and the site's severities."""
+
+    root: Path
+    registry: Registry
+    context: Any = None  # guard.ConflictContext
+    accounts: Any = None  # wording.AccountIndex
+    severity: dict[str, str] = field(default_factory=dict)
+
+    def read(self, path: str) -> ReadPage:
+        page = load_page(Path(path), self.root)
+        found = checks.adjust(checks.check_page(page, self.registry, self.context, self.accounts), self.severity)
+        citations = checks.page_citations(page)[0]
+        weakest = claims.weakest_paragraph(page.body, page.body_start, citations, self.registry)
+        return ReadPage(page, found, claims.rationale(citations, self.registry, weakest))
+
+
+@dataclass
+class ReadPage:
+    """A curated page as read ahead: parsed, its findings, and the reason for its badge."""
+
+    page: Page
+    diagnostics: list[Diagnostic]
+    confidence_why: str
 
 
 class TwinWork:
@@ -105,20 +142,62 @@ class Outputs:
     def __init__(self, in_process: bool = False) -> None:
         self.local: TwinWork | None = None
         self.process: subprocess.Popen[bytes] | None = None
+        self.job: ReadJob | None = None
+        self.paths: dict[str, str] = {}  # pages asked for, not yet taken: src_uri -> path
+        self.ahead: dict[str, ReadPage | None] = {}  # pages read ahead, not yet taken
+        self.waiting = 0  # pages the helper has still to send back
         if not in_process and sys.executable:
             try:
                 self.process = subprocess.Popen(
                     [sys.executable, "-c", _HELPER],
                     stdin=subprocess.PIPE,
-                    stdout=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
                 )
             except OSError:
                 self.process = None
         if self.process is None:
             self.local = TwinWork()
-        elif self.process.stdin is not None:
-            _widen(self.process.stdin)
+        else:
+            for pipe in (self.process.stdin, self.process.stdout):
+                if pipe is not None:
+                    _widen(pipe)
+
+    def read_ahead(self, job: ReadJob, pages: list[tuple[str, str]]) -> None:
+        """Start reading and checking these pages, (src_uri, path) in the order they will be asked for."""
+        self.job, self.paths, self.ahead = job, dict(pages), {}
+        if self.process is not None and pages:
+            self.send("read", job, pages)
+            self.waiting = len(pages)
+            try:
+                assert self.process.stdin is not None
+                self.process.stdin.flush()  # the helper must have all of it to begin
+            except OSError:
+                pass  # the helper is gone: the pages are read here
+
+    def page(self, uri: str) -> ReadPage | None:
+        """The page as read ahead, or read here if the helper could not; None for a page not asked for."""
+        path = self.paths.pop(uri, None)
+        if path is None or self.job is None:
+            return None
+        while self.waiting and uri not in self.ahead:
+            self._receive()
+        read = self.ahead.pop(uri, None)
+        return read if read is not None else self.job.read(path)
+
+    def pages(self) -> dict[str, ReadPage]:
+        """Every page asked for and not taken yet (the helper has sent them all after this)."""
+        return {uri: read for uri in list(self.paths) if (read := self.page(uri)) is not None}
+
+    def _receive(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        try:
+            uri, read = pickle.load(self.process.stdout)
+        except Exception:  # the helper is gone or garbled: what is missing is read here; close() says why
+            self.waiting = 0
+            return
+        self.ahead[uri] = read
+        self.waiting -= 1
 
     def send(self, *message: Any) -> None:
         if self.process is not None and self.process.stdin is not None:
@@ -167,17 +246,47 @@ def _widen(pipe: IO[bytes]) -> None:
         pass
 
 
-def serve(jobs: IO[bytes] | None = None, errors: IO[str] | None = None) -> int:
+def _read_pages(job: ReadJob, pages: list[tuple[str, str]], out: IO[bytes]) -> None:
+    """The helper's reading thread: each page read and checked, sent back as soon as it is. The
+    stream ends after the last page, or at the first failure: either way the parent reads what it
+    has not received itself."""
+    try:
+        for uri, path in pages:
+            try:
+                data = pickle.dumps((uri, job.read(path)), protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # the parent reads this page again itself, and meets the problem there
+                data = pickle.dumps((uri, None), protocol=pickle.HIGHEST_PROTOCOL)
+            out.write(data)
+            out.flush()
+    except (OSError, ValueError):
+        pass  # the parent has stopped listening
+    finally:
+        try:
+            out.close()
+        except OSError:
+            pass
+
+
+def serve(jobs: IO[bytes] | None = None, errors: IO[str] | None = None, results: IO[bytes] | None = None) -> int:
     """The helper's loop: do every job sent, then report what failed."""
     jobs = jobs or sys.stdin.buffer
     errors = errors or sys.stderr
+    if results is None:  # stdout carries the pages read ahead; nothing else may be printed on it
+        results, sys.stdout = sys.stdout.buffer, sys.stderr
     work = TwinWork()
+    readers: list[threading.Thread] = []
     while True:
         try:
             message = pickle.load(jobs)
         except EOFError:
             break
-        work.handle(message)
+        if message[0] == "read":
+            readers.append(threading.Thread(target=_read_pages, args=(*message[1:], results), daemon=True))
+            readers[-1].start()
+        else:
+            work.handle(message)
+    for reader in readers:
+        reader.join()
     report = work.report()
     if report:
         print(report, file=errors)

@@ -17,7 +17,7 @@ from mkdocs.utils import get_relative_url
 from build_tools import agents, checks, claims, csp, guard, jsonld, outputs, reconcile, render, wording
 from build_tools.config import ProvenanceConfig
 from build_tools.diagnostics import Diagnostic
-from build_tools.docs import Page, find_citations, forget_folders, load_page, parse_page_text
+from build_tools.docs import Page, find_citations, forget_folders, parse_page_text
 from build_tools.project import Project, SettingsError, load_project, settings_from_options
 
 log = get_plugin_logger(__name__)
@@ -33,7 +33,6 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.errors = 0
         self.twins: dict[str, agents.TwinPage] = {}
         self.stashes: dict[str, render.Stash] = {}
-        self.parsed: dict[str, Page] = {}
         self.search_content: dict[str, tuple[str, str]] = {}  # page -> (its HTML, the HTML search sees)
         self.nav: Navigation | None = None
         self.account_findings: list[Diagnostic] = []
@@ -43,7 +42,9 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.twin_of: dict[str, str] = {}
         self.dirty = False
         self.files: Files | None = None
-        self.curated: dict[str, Page] = {}  # every curated page, as parsed in on_files
+        self.curated: dict[str, Page] = {}  # every curated page, as read for this build
+        self.pending: dict[str, outputs.ReadPage] = {}  # read, not yet rendered
+        self.sources_placeholder: str | None = None
         self.twins_sent: set[str] = set()
         self.unchanged: set[str] = set()  # pages a dirty build did not render
         self.outputs: outputs.Outputs | None = None
@@ -65,6 +66,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         except SettingsError as exc:
             raise PluginError(str(exc)) from None
         forget_folders()  # a folder may have become a link since the last build (`mkdocs serve`)
+        if self.outputs is None:  # started first: the helper's start-up overlaps the work below
+            self.outputs = outputs.Outputs()
         self.project = load_project(settings, with_pages=False)
         self.errors = 0
         self.twins = {}
@@ -85,15 +88,29 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         project = self._project()
+        # The helper reads and checks the curated pages while MkDocs gets on with the build.
+        curated = [
+            (f.src_uri, f.abs_src_path)
+            for f in files.documentation_pages()
+            if not f.generated_by and f.abs_src_path
+        ]  # fmt: skip
+        if self.outputs is None:
+            self.outputs = outputs.Outputs()
+        self.outputs.read_ahead(self._read_job(), curated)
+        self.curated, self.pending = {}, {}
         uri = self.config.sources_page
         existing = files.get_file_from_path(uri)
         if existing is not None:
             files.remove(existing)
-        source_file = File.generated(config, uri, content="")
-        content = render.sources_page(
-            project.registry, project.accounts, back_links=self._back_links(files, source_file)
-        )
-        files.append(self._generated(config, uri, content))
+        if self.dirty:  # only changed pages are rendered, nothing to overlap: the page is made now
+            self.sources_placeholder = None
+            content = self._sources_page(files, File.generated(config, uri, content=""))
+            files.append(self._generated(config, uri, content))
+        else:
+            # Which pages cite each source is known once they are read: the lists are filled in when
+            # the sources page itself is rendered (on_page_markdown); its front matter is final here.
+            self.sources_placeholder = self._sources_page(files)
+            files.append(File.generated(config, uri, content=self.sources_placeholder))
         page_uri = self.config.disagreements_page
         if page_uri and self.report is not None:
             existing = files.get_file_from_path(page_uri)
@@ -114,24 +131,33 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         return files
 
     def _generated(self, config: MkDocsConfig, uri: str, content: str) -> File:
-        """A generated page. A dirty build leaves it alone when its content has not changed since the
-        last build into the same site, as MkDocs leaves an unchanged page alone."""
         file = File.generated(config, uri, content=content)
-        key = (config.site_dir, uri)
+        self._keep_if_unchanged(file, config, content)
+        return file
+
+    def _keep_if_unchanged(self, file: File, config: MkDocsConfig, content: str) -> None:
+        """A dirty build leaves a generated page alone when its content has not changed since the
+        last build into the same site, as MkDocs leaves an unchanged page alone."""
+        key = (config.site_dir, file.src_uri)
         if self.dirty and _GENERATED.get(key) == content and Path(file.abs_dest_path).is_file():
             file.is_modified = lambda: False  # type: ignore[method-assign]
         _GENERATED[key] = content
-        return file
+
+    def _sources_page(self, files: Files, sources_file: File | None = None) -> str:
+        """The sources page; with the pages citing each source once every curated page is read."""
+        project = self._project()
+        links = self._back_links(files, sources_file) if sources_file else {}
+        return render.sources_page(project.registry, project.accounts, back_links=links)
 
     def _back_links(self, files: Files, sources_file: File) -> dict[str, list[tuple[str, str]]]:
         """Which curated pages cite each source, read from their markdown before it is rendered."""
         project = self._project()
         links: dict[str, list[tuple[str, str]]] = {}
-        self.curated = {}
+        self._take_all()
         for file in sorted(files.documentation_pages(), key=lambda f: f.src_uri):
-            if file.generated_by or not file.abs_src_path:
+            page = self.curated.get(file.src_uri)
+            if file.generated_by or page is None:
                 continue
-            page = self.parsed[file.src_uri] = self.curated[file.src_uri] = _load(file.abs_src_path, project)
             title = str(page.meta.get("title") or file.src_uri)
             url = get_relative_url(file.url, sources_file.url)
             for citation in checks.page_citations(page)[0]:
@@ -146,8 +172,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         # built, by a second process, while MkDocs renders the next pages.
         self.twin_of = {f.src_uri: _absolute(config, agents.twin_paths(f.url)[0]) for f in files.documentation_pages()}
         self.twins_sent, self.unchanged = set(), set()
-        if self.config.agent_outputs and self.outputs is None:
-            self.outputs = outputs.Outputs()
+        if self.config.agent_outputs and self.outputs is not None:
             sources_twin = self.twin_of.get(self.config.sources_page, _absolute(config, "sources.md"))
             self.outputs.send("context", self._project().registry, self.twin_of, sources_twin)
         return nav
@@ -157,24 +182,29 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         sources_file = files.get_file_from_path(self.config.sources_page)
         sources_url = get_relative_url(sources_file.url, page.url) if sources_file else self.config.sources_page
         first_line = 1
-        citations = None
+        citations, why = None, None
         if page.file.abs_src_path and not page.file.generated_by:
-            parsed = self.parsed.pop(page.file.src_uri, None) or load_page(
-                Path(page.file.abs_src_path), project.settings.root
-            )
-            found = checks.check_page(parsed, project.registry, self.context, self.wording)
-            self._report(checks.adjust(found, project.settings.severity))
+            read = self._read(page.file)
+            parsed = self.curated[page.file.src_uri] = read.page
+            self._report(read.diagnostics)
             first_line = parsed.body_start
             # MkDocs hands over the body without its leading blank lines; put them back so the
-            # citations parsed in on_files (offsets into the body) can be reused as they are.
+            # citations read ahead (offsets into the body) can be reused as they are.
             if parsed.body.lstrip("\n") == markdown:
-                markdown = parsed.body
+                markdown, why = parsed.body, read.confidence_why
                 citations = checks.page_citations(parsed)[0]
+        elif self.sources_placeholder and page.file.src_uri == self.config.sources_page:
+            if markdown == _body(self.sources_placeholder):  # (unless another plugin changed it)
+                content = self._sources_page(files, page.file)  # every curated page is read by now
+                self._keep_if_unchanged(page.file, config, content)
+                markdown = _body(content)
         if citations is None:
             citations, _ = find_citations(markdown, first_line)
         self._collect_twin(markdown, citations, page, config)
-        weakest = claims.weakest_paragraph(markdown, first_line, citations, project.registry)
-        page.meta["confidence_why"] = claims.rationale(citations, project.registry, weakest)
+        if why is None:
+            weakest = claims.weakest_paragraph(markdown, first_line, citations, project.registry)
+            why = claims.rationale(citations, project.registry, weakest)
+        page.meta["confidence_why"] = why
         about = files.get_file_from_path(self.config.about_page) if self.config.about_page else None
         if about is not None:
             page.meta["badge_help"] = get_relative_url(about.url, page.url)
@@ -196,6 +226,27 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
                     base = _absolute(config, disagreements.url)
                     twin.notice = [(e.subject, _state(e), f"{_twin_url(base)}#{e.id}") for e in entries]
         return markdown
+
+    def _read(self, file: File) -> outputs.ReadPage:
+        """A curated page, read and checked (ahead, by the helper, when there is one)."""
+        read = self.pending.pop(file.src_uri, None)
+        if read is None and self.outputs is not None:
+            read = self.outputs.page(file.src_uri)
+        if read is None:  # a page another plugin added after ours
+            read = self._read_job().read(str(file.abs_src_path))
+        return read
+
+    def _read_job(self) -> outputs.ReadJob:
+        project = self._project()
+        settings = project.settings
+        return outputs.ReadJob(settings.root, project.registry, self.context, self.wording, settings.severity)
+
+    def _take_all(self) -> None:
+        """Every curated page read ahead and not rendered yet (their findings are reported when they are)."""
+        if self.outputs is not None:
+            for uri, read in self.outputs.pages().items():
+                self.curated[uri] = read.page
+                self.pending[uri] = read
 
     def _collect_twin(self, markdown: str, citations: list, page: MkPage, config: MkDocsConfig) -> None:  # type: ignore[type-arg]
         """What the page's markdown twin needs; generated pages get a plain-markdown body instead."""
@@ -316,12 +367,15 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         return csp.add_policy(output_content) if template_name.endswith(".html") else output_content
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        self._take_all()  # pages read ahead that MkDocs did not render (their findings are not reported)
+        self.pending = {}
         if self.errors:
             raise PluginError(f"{self.errors} citation or source errors (listed above); the site was not written")
         return env
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.config.agent_outputs:
+            self._finish_outputs()
             return
         project = self._project()
         site = Path(config.site_dir)
@@ -405,6 +459,11 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         return self.project
 
 
+def _body(content: str) -> str:
+    """A generated page's markdown as MkDocs hands it to plugins: without its front matter."""
+    return parse_page_text(Page(Path(""), ""), content).body.lstrip("\n")
+
+
 def _state(entry: Any) -> str:
     preferred = next((v.value for v in entry.values if v.rank == "preferred"), None)
     return f"we use {preferred}" if preferred else ("open" if entry.verdict == "conflict" else "reconciled")
@@ -445,27 +504,10 @@ def _twin_page(
     )
 
 
-# Across builds in one process (mkdocs serve, the bench): generated pages' last content per site,
-# and curated pages as parsed, by path, with the bytes they were parsed from.
+# Across builds in one process (mkdocs serve, the bench): generated pages' last content per site.
 _GENERATED: dict[tuple[str, str], str] = {}
-_PARSED: dict[str, tuple[bytes, Page]] = {}
 
 
 def forget_earlier_builds() -> None:
     """Drop what earlier builds in this process left (the next build starts cold, as a new process)."""
     _GENERATED.clear()
-    _PARSED.clear()
-
-
-def _load(path: str, project: Project) -> Page:
-    """A curated page, parsed again only when its bytes changed (reading is cheap, parsing is not)."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError:
-        return load_page(Path(path), project.settings.root)
-    cached = _PARSED.get(path)
-    if cached is not None and cached[0] == data:
-        return cached[1]
-    page = load_page(Path(path), project.settings.root, data)
-    _PARSED[path] = (data, page)
-    return page

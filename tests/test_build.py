@@ -35,6 +35,9 @@ def test_tiny_profile_builds_with_citations_badges_sources_and_llms_txt(tiny_pro
     sources = BeautifulSoup((site / "sources/index.html").read_text(), "html.parser")
     for source_id in ("quill-workshop-site", "tick-2010-visiting-quill-workshop", "quill-report"):
         assert sources.find(id=source_id) is not None, source_id
+    # Each source lists the pages citing it (filled in once the helper has read every page).
+    cited_on = sources.find(id="quill-workshop-site").select(".cited-on a")
+    assert [(a.get_text(), a["href"]) for a in cited_on] == [("Ada Quill", "../")]
     llms = (site / "llms.txt").read_text()
     assert llms.startswith("# Ada Quill: a test profile\n\n> ")
     assert "- [Ada Quill](https://quill.example/index.html.md): An invented clockmaker. (confidence: medium)" in llms

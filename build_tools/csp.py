@@ -11,9 +11,8 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import re
+from collections.abc import Iterator
 
-_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S)
 _ARTICLE = '<article class="md-content__inner'
 DATA_TYPES = ("application/json", "application/ld+json")
 
@@ -24,17 +23,33 @@ def theme_script_hashes(html: str) -> list[str]:
     end = html.rfind("</article>") if start >= 0 else -1
     # Only the theme's part of the page is searched: the article is most of it, and none of its
     # scripts may run (a contribution's "</article>" cannot end the article early: the last one does).
-    outside = [html[:start], html[end:]] if 0 <= start < end else [html]
+    outside = [(0, start), (end, len(html))] if 0 <= start < end else [(0, len(html))]
     hashes = []
-    for part in outside:
-        for match in _SCRIPT.finditer(part):
-            attrs = match.group("attrs")
+    for first, last in outside:
+        for attrs, body in _scripts(html, first, last):
             if "src=" in attrs or any(t in attrs for t in DATA_TYPES):
                 continue
-            digest = _digest(match.group("body"))
+            digest = _digest(body)
             if digest not in hashes:
                 hashes.append(digest)
     return hashes
+
+
+def _scripts(html: str, first: int, last: int) -> Iterator[tuple[str, str]]:
+    """(attributes, body) of each complete <script> element that starts in html[first:last].
+    Found with str.find, not a regular expression: a page has tens of kilobytes to search and a
+    script body of several (the theme's configuration), which a lazy pattern walks one character
+    at a time."""
+    at = html.find("<script", first, last)
+    while at >= 0:
+        close = html.find(">", at, last)
+        end = html.find("</script>", close, last) if close >= 0 else -1
+        if end < 0:
+            return
+        attrs = html[at + 7 : close]
+        if not attrs or attrs[0] in " \t\n/":  # <script ...>, not <scripts>
+            yield attrs, html[close + 1 : end]
+        at = html.find("<script", end + 9, last)
 
 
 @functools.lru_cache(maxsize=256)

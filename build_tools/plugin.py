@@ -45,6 +45,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.curated: dict[str, Page] = {}  # every curated page, as read for this build
         self.pending: dict[str, outputs.ReadPage] = {}  # read, not yet rendered
         self.sources_placeholder: str | None = None
+        self.special: tuple[Files | None, dict[str, File | None]] = (None, {})
         self.twins_sent: set[str] = set()
         self.unchanged: set[str] = set()  # pages a dirty build did not render
         self.outputs: outputs.Outputs | None = None
@@ -168,6 +169,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         self.nav = nav
+        self.special = (None, {})  # the files are final now
         # Every page's twin url is known now, so each twin can be written as soon as its page is
         # built, by a second process, while MkDocs renders the next pages.
         self.twin_of = {f.src_uri: _absolute(config, agents.twin_paths(f.url)[0]) for f in files.documentation_pages()}
@@ -179,7 +181,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
 
     def on_page_markdown(self, markdown: str, *, page: MkPage, config: MkDocsConfig, files: Files) -> str:
         project = self._project()
-        sources_file = files.get_file_from_path(self.config.sources_page)
+        sources_file = self._file(files, self.config.sources_page)
         sources_url = get_relative_url(sources_file.url, page.url) if sources_file else self.config.sources_page
         first_line = 1
         citations, why = None, None
@@ -205,7 +207,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             weakest = claims.weakest_paragraph(markdown, first_line, citations, project.registry)
             why = claims.rationale(citations, project.registry, weakest)
         page.meta["confidence_why"] = why
-        about = files.get_file_from_path(self.config.about_page) if self.config.about_page else None
+        about = self._file(files, self.config.about_page)
         if about is not None:
             page.meta["badge_help"] = get_relative_url(about.url, page.url)
         stash = self.stashes[page.file.src_uri] = render.Stash()
@@ -215,7 +217,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         rendered = render.RenderedPage(render.mark_unverified(rendered.markdown, stash), rendered.cited)
         page.meta["cited_sources"] = [s.id for s in rendered.cited]
         markdown = rendered.markdown
-        disagreements = files.get_file_from_path(self.config.disagreements_page)
+        disagreements = self._file(files, self.config.disagreements_page)
         if self.context is not None and disagreements is not None and not page.file.generated_by:
             entries = self._touched(markdown, first_line)
             if entries:
@@ -226,6 +228,17 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
                     base = _absolute(config, disagreements.url)
                     twin.notice = [(e.subject, _state(e), f"{_twin_url(base)}#{e.id}") for e in entries]
         return markdown
+
+    def _file(self, files: Files, uri: str) -> File | None:
+        """One of the pages every page links to (looked up once per build: the lookup is not free)."""
+        if not uri:
+            return None
+        if self.special[0] is not files:
+            self.special = (files, {})
+        found = self.special[1]
+        if uri not in found:
+            found[uri] = files.get_file_from_path(uri)
+        return found[uri]
 
     def _read(self, file: File) -> outputs.ReadPage:
         """A curated page, read and checked (ahead, by the helper, when there is one)."""
@@ -444,6 +457,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         return order
 
     def _report(self, diagnostics: list[Diagnostic]) -> None:
+        if not diagnostics:
+            return
         for diagnostic in sorted(set(diagnostics), key=Diagnostic.sort_key):
             if diagnostic.severity == "error":
                 self.errors += 1

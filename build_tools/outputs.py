@@ -84,6 +84,7 @@ class ReadPage:
     page: Page
     diagnostics: list[Diagnostic]
     confidence_why: str
+    ahead: bool = False  # read by the helper, which keeps the page (its twin need not be sent whole)
 
 
 class TwinWork:
@@ -94,6 +95,7 @@ class TwinWork:
         self.twin_of: dict[str, str] = {}
         self.sources_twin = ""
         self.texts: dict[str, tuple[agents.TwinPage, str]] = {}
+        self.read: dict[str, Page] = {}  # pages read ahead, by src_uri
         self.failures: list[str] = []
         self.failed = 0
 
@@ -120,6 +122,12 @@ class TwinWork:
             text = agents.render_twin(page, self.registry, self.twin_of, self.sources_twin)
             write_all(targets, text)
         self.texts[page.src_uri] = (page, text)
+
+    def _twin_as_read(self, page: agents.TwinPage, paths: list[str], reuse: bool) -> None:
+        """A page's twin whose markdown and citations are the page's as read ahead (not sent again)."""
+        read = self.read[page.src_uri]
+        page.markdown, page.citations = read.body, checks.page_citations(read)[0]
+        self._twin(page, paths, reuse)
 
     def _full(self, path: Path, site_name: str, summary: str, order: list[tuple[str, str]]) -> None:
         rendered = []
@@ -183,7 +191,10 @@ class Outputs:
         while self.waiting and uri not in self.ahead:
             self._receive()
         read = self.ahead.pop(uri, None)
-        return read if read is not None else self.job.read(path)
+        if read is None:
+            return self.job.read(path)
+        read.ahead = True
+        return read
 
     def pages(self) -> dict[str, ReadPage]:
         """Every page asked for and not taken yet (the helper has sent them all after this)."""
@@ -246,14 +257,16 @@ def _widen(pipe: IO[bytes]) -> None:
         pass
 
 
-def _read_pages(job: ReadJob, pages: list[tuple[str, str]], out: IO[bytes]) -> None:
+def _read_pages(job: ReadJob, pages: list[tuple[str, str]], out: IO[bytes], kept: dict[str, Page]) -> None:
     """The helper's reading thread: each page read and checked, sent back as soon as it is. The
     stream ends after the last page, or at the first failure: either way the parent reads what it
     has not received itself."""
     try:
         for uri, path in pages:
             try:
-                data = pickle.dumps((uri, job.read(path)), protocol=pickle.HIGHEST_PROTOCOL)
+                read = job.read(path)
+                data = pickle.dumps((uri, read), protocol=pickle.HIGHEST_PROTOCOL)
+                kept[uri] = read.page
             except Exception:  # the parent reads this page again itself, and meets the problem there
                 data = pickle.dumps((uri, None), protocol=pickle.HIGHEST_PROTOCOL)
             out.write(data)
@@ -281,7 +294,7 @@ def serve(jobs: IO[bytes] | None = None, errors: IO[str] | None = None, results:
         except EOFError:
             break
         if message[0] == "read":
-            readers.append(threading.Thread(target=_read_pages, args=(*message[1:], results), daemon=True))
+            readers.append(threading.Thread(target=_read_pages, args=(*message[1:], results, work.read), daemon=True))
             readers[-1].start()
         else:
             work.handle(message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.sources_placeholder: str | None = None
         self.special: tuple[Files | None, dict[str, File | None]] = (None, {})
         self.twins_sent: set[str] = set()
+        self.as_read: set[str] = set()  # pages whose twin is made from the page the helper read
         self.unchanged: set[str] = set()  # pages a dirty build did not render
         self.outputs: outputs.Outputs | None = None
 
@@ -173,7 +175,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         # Every page's twin url is known now, so each twin can be written as soon as its page is
         # built, by a second process, while MkDocs renders the next pages.
         self.twin_of = {f.src_uri: _absolute(config, agents.twin_paths(f.url)[0]) for f in files.documentation_pages()}
-        self.twins_sent, self.unchanged = set(), set()
+        self.twins_sent, self.unchanged, self.as_read = set(), set(), set()
         if self.config.agent_outputs and self.outputs is not None:
             sources_twin = self.twin_of.get(self.config.sources_page, _absolute(config, "sources.md"))
             self.outputs.send("context", self._project().registry, self.twin_of, sources_twin)
@@ -195,6 +197,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             if parsed.body.lstrip("\n") == markdown:
                 markdown, why = parsed.body, read.confidence_why
                 citations = checks.page_citations(parsed)[0]
+                if read.ahead:  # the helper has the markdown and citations the twin is made from
+                    self.as_read.add(page.file.src_uri)
         elif self.sources_placeholder and page.file.src_uri == self.config.sources_page:
             if markdown == _body(self.sources_placeholder):  # (unless another plugin changed it)
                 content = self._sources_page(files, page.file)  # every curated page is read by now
@@ -347,7 +351,10 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             return
         self.twins_sent.add(uri)
         targets = [os.path.join(config.site_dir, path) for path in agents.twin_paths(twin.page_url)]
-        self.outputs.send("twin", twin, targets, uri in self.unchanged)
+        if uri in self.as_read and uri not in self.unchanged:
+            self.outputs.send("twin_as_read", replace(twin, markdown="", citations=[]), targets, False)
+        else:
+            self.outputs.send("twin", twin, targets, uri in self.unchanged)
 
     def _unchanged_twin(self, file: File, config: MkDocsConfig) -> None:
         """The twin of a page a dirty build did not render: its metadata from the source, its text from

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
+from typing import TypeVar
 
 from build_tools.accounts import Account
 from build_tools.claims import MARKERS
@@ -133,10 +133,33 @@ def render_citations(
     return RenderedPage(markdown, tuple(cited))
 
 
-@functools.lru_cache(maxsize=8192)
+T = TypeVar("T")
+
+
+def _once_per_source(make: Callable[[Source, str], T]) -> Callable[[Source, str], T]:
+    """`make(source, sources_url)` kept by source id and url: a page repeats its sources, a site its
+    pages, and the url differs only with the page's depth. (functools.lru_cache would hash the whole
+    frozen Source, origins and all, on every call.) A new Source object with the same id (the next
+    build) is made afresh."""
+    made: dict[tuple[str, str], tuple[Source, T]] = {}
+
+    def cached(source: Source, sources_url: str) -> T:
+        key = (source.id, sources_url)
+        hit = made.get(key)
+        if hit is not None and hit[0] is source:
+            return hit[1]
+        if len(made) > 8192:
+            made.clear()
+        value = make(source, sources_url)
+        made[key] = (source, value)
+        return value
+
+    return cached
+
+
+@_once_per_source
 def _citation_link(source: Source, sources_url: str) -> tuple[str, str]:
-    """A citation link's HTML around its number, made once per source and sources url (a page
-    repeats its sources; a site, its pages; the url differs only with the page's depth)."""
+    """A citation link's HTML around its number."""
     return (
         f'<a class="citation tier-{source.tier}" href="{sources_url}#{escape(source.id)}" title="{escape(tooltip(source))}">',
         f'<span class="tier-chip">T{source.tier}</span></a>',
@@ -161,7 +184,7 @@ def references_section(cited: tuple[Source, ...] | list[Source], sources_url: st
     return "## References\n\n" + (stash.put(html, search="") if stash else html) + "\n"
 
 
-@functools.lru_cache(maxsize=8192)
+@_once_per_source
 def _reference_item(source: Source, sources_url: str) -> str:
     return (
         f'<li id="ref-{escape(source.id)}"><a href="{sources_url}#{escape(source.id)}">{escape(source.title)}</a>'

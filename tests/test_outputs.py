@@ -113,7 +113,12 @@ def test_the_helper_reads_and_checks_pages_ahead(tmp_path: Path) -> None:
     assert good.diagnostics == [] and "1 tier-1" in good.confidence_why
     assert [(d.code, d.path, d.line) for d in bad.diagnostics] == [("C101", "docs/bad.md", 7)]
     assert work.waiting == 0 and work.page("other.md") is None  # a page not asked for: the caller reads it
+    assert good.ahead and bad.ahead
+    # The helper kept what it read: a twin made from it is sent without its markdown.
+    work.send("context", REGISTRY, {}, "https://x.example/sources.md")
+    work.send("twin_as_read", _twin("good.md", markdown=""), [str(tmp_path / "good.md.out")], False)
     work.close()
+    assert "Made clocks [1]." in (tmp_path / "good.md.out").read_text()
 
 
 def test_pages_are_read_in_process_when_the_helper_dies(tmp_path: Path) -> None:
@@ -123,7 +128,7 @@ def test_pages_are_read_in_process_when_the_helper_dies(tmp_path: Path) -> None:
     work.process.wait()
     work.read_ahead(outputs.ReadJob(tmp_path, REGISTRY), _pages(tmp_path))
     bad = _read_in_time(work, ["bad.md"])["bad.md"]
-    assert bad is not None and [d.code for d in bad.diagnostics] == ["C101"]
+    assert bad is not None and [d.code for d in bad.diagnostics] == ["C101"] and not bad.ahead
     assert work.pages()["good.md"].diagnostics == []  # the rest, read here too
     with pytest.raises(outputs.OutputError, match=r"exit code -9"):
         work.close()

@@ -72,20 +72,32 @@ class Stash:
 
     def restore_both(self, html: str) -> tuple[str, str]:
         """The HTML with every token put back, and the HTML search should see (the same object when
-        nothing differs), in one pass."""
+        nothing differs), in one pass. A token alone in a paragraph takes the paragraph's <p> with
+        it. (Found with str.find: a pattern that also matches the <p> is tried at every position.)"""
         if not self.items:
             return html, html
-        pattern = re.compile(rf"<p>\s*({self.prefix}\d{{5}}z)\s*</p>|({self.prefix}\d{{5}}z)")
         page: list[str] = []
         search: list[str] = []
         cursor = 0
-        for match in pattern.finditer(html):
-            token = match.group(1) or match.group(2)
-            before = html[cursor : match.start()]
-            item = self.items.get(token, match.group(0))
+        width = len(self.prefix) + 6  # the prefix, five digits, "z"
+        at = html.find(self.prefix)
+        while at >= 0:
+            token = html[at : at + width]
+            item = self.items.get(token)
+            if item is None:  # not one of ours
+                at = html.find(self.prefix, at + 1)
+                continue
+            start, end = at, at + width
+            opening = html.rfind("<p>", cursor, at)
+            if opening >= 0 and not html[opening + 3 : at].strip():
+                closing = html.find("</p>", end)
+                if closing >= 0 and not html[end:closing].strip():
+                    start, end = opening, closing + 4
+            before = html[cursor:start]
             page += (before, item)
             search += (before, self.for_search.get(token, item))
-            cursor = match.end()
+            cursor = end
+            at = html.find(self.prefix, cursor)
         page.append(html[cursor:])
         if not self.for_search:
             full = "".join(page)

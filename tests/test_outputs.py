@@ -156,6 +156,16 @@ def test_search_sees_the_page_without_citation_marks_or_its_reference_list() -> 
     assert light.count("References") == 1 and "A heading of the page's own." in light  # the page's own heading stays
 
 
+def test_stashed_html_comes_back_and_a_token_alone_takes_its_paragraph() -> None:
+    stash = Stash()
+    block, mark, other = stash.put("<ol>list</ol>"), stash.put("<sup>1</sup>"), stash.put("<sup>2</sup>")
+    html = f"<p>\n{block} </p><p>Text{mark}.</p><li>{other}</li><p>{mark}{other}</p><p>zqprovz99999z</p>"
+    full, _ = stash.restore_both(html)
+    assert full == (
+        "<ol>list</ol><p>Text<sup>1</sup>.</p><li><sup>2</sup></li><p><sup>1</sup><sup>2</sup></p><p>zqprovz99999z</p>"
+    )
+
+
 def test_search_gets_the_sources_list_without_its_cited_on_links() -> None:
     markdown = (
         "## Tier 1\n\n"

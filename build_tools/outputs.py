@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
 import subprocess
 import sys
 import threading
@@ -69,8 +70,9 @@ class ReadJob:
     accounts: Any = None  # wording.AccountIndex
     severity: dict[str, str] = field(default_factory=dict)
 
-    def read(self, path: str) -> ReadPage:
-        page = load_page(Path(path), self.root)
+    def read(self, path: str, page: Page | None = None) -> ReadPage:
+        """Read, check and rate the page at `path` (or `page`, parsed from it already)."""
+        page = page or load_page(Path(path), self.root)
         found = checks.adjust(checks.check_page(page, self.registry, self.context, self.accounts), self.severity)
         citations = checks.page_citations(page)[0]
         weakest = claims.weakest_paragraph(page.body, page.body_start, citations, self.registry)
@@ -152,8 +154,9 @@ class Outputs:
         self.process: subprocess.Popen[bytes] | None = None
         self.job: ReadJob | None = None
         self.paths: dict[str, str] = {}  # pages asked for, not yet taken: src_uri -> path
-        self.ahead: dict[str, ReadPage | None] = {}  # pages read ahead, not yet taken
-        self.waiting = 0  # pages the helper has still to send back
+        self.ahead: dict[str, ReadPage] = {}  # pages read ahead, not yet taken
+        self.results: int | None = None  # the helper's stdout (non-blocking) while it may send pages
+        self.received = bytearray()
         if not in_process and sys.executable:
             try:
                 self.process = subprocess.Popen(
@@ -170,26 +173,37 @@ class Outputs:
             for pipe in (self.process.stdin, self.process.stdout):
                 if pipe is not None:
                     _widen(pipe)
+            try:
+                assert self.process.stdout is not None
+                os.set_blocking(self.process.stdout.fileno(), False)
+                self.results = self.process.stdout.fileno()
+            except (AttributeError, OSError):
+                self.results = None  # no reading ahead: pages are read here
 
     def read_ahead(self, job: ReadJob, pages: list[tuple[str, str]]) -> None:
         """Start reading and checking these pages, (src_uri, path) in the order they will be asked for."""
         self.job, self.paths, self.ahead = job, dict(pages), {}
-        if self.process is not None and pages:
+        if self.process is not None and self.results is not None and pages:
             self.send("read", job, pages)
-            self.waiting = len(pages)
             try:
                 assert self.process.stdin is not None
                 self.process.stdin.flush()  # the helper must have all of it to begin
             except OSError:
                 pass  # the helper is gone: the pages are read here
 
-    def page(self, uri: str) -> ReadPage | None:
-        """The page as read ahead, or read here if the helper could not; None for a page not asked for."""
-        path = self.paths.pop(uri, None)
+    def page(self, uri: str, wait: float = 0.0) -> ReadPage | None:
+        """The page as read ahead; read here when the helper has not sent it yet (it is starting up,
+        or behind, or gone), so the build never waits for it. `wait`: seconds to wait for the
+        helper first. None for a page not asked for."""
+        path = self.paths.get(uri)
         if path is None or self.job is None:
             return None
-        while self.waiting and uri not in self.ahead:
+        self._receive()
+        while uri not in self.ahead and wait > 0 and self.results is not None:
+            select.select([self.results], [], [], min(wait, 0.1))
+            wait -= 0.1
             self._receive()
+        del self.paths[uri]
         read = self.ahead.pop(uri, None)
         if read is None:
             return self.job.read(path)
@@ -197,18 +211,36 @@ class Outputs:
         return read
 
     def pages(self) -> dict[str, ReadPage]:
-        """Every page asked for and not taken yet (the helper has sent them all after this)."""
+        """Every page asked for and not taken yet."""
         return {uri: read for uri in list(self.paths) if (read := self.page(uri)) is not None}
 
     def _receive(self) -> None:
-        assert self.process is not None and self.process.stdout is not None
-        try:
-            uri, read = pickle.load(self.process.stdout)
-        except Exception:  # the helper is gone or garbled: what is missing is read here; close() says why
-            self.waiting = 0
-            return
-        self.ahead[uri] = read
-        self.waiting -= 1
+        """Take what the helper has sent so far: frames of a 4-byte length and a pickled (src_uri,
+        ReadPage or None)."""
+        while self.results is not None:
+            try:
+                data = os.read(self.results, 1 << 20)
+            except BlockingIOError:
+                break
+            except OSError:
+                data = b""
+            if not data:  # all sent, or the helper is gone (close() says why)
+                self.results = None
+                break
+            self.received += data
+        received, at = self.received, 0
+        while len(received) - at >= 4:
+            size = int.from_bytes(received[at : at + 4], "little")
+            if len(received) - at - 4 < size:
+                break
+            try:
+                uri, read = pickle.loads(received[at + 4 : at + 4 + size])
+            except Exception:  # garbled: the rest is read here
+                uri, read, self.results = "", None, None
+            at += 4 + size
+            if read is not None and uri in self.paths:  # (a page read here meanwhile is not kept)
+                self.ahead[uri] = read
+        del received[:at]
 
     def send(self, *message: Any) -> None:
         if self.process is not None and self.process.stdin is not None:
@@ -225,6 +257,7 @@ class Outputs:
         process, self.process = self.process, None
         report = self.local.report() if self.local else ""
         if process is not None:
+            self._stop_reading(process)
             try:
                 _, stderr = process.communicate()
             except OSError as exc:
@@ -239,10 +272,17 @@ class Outputs:
         if report:
             raise OutputError(report)
 
+    def _stop_reading(self, process: subprocess.Popen[bytes]) -> None:
+        """Pages still to come are not needed: the helper's reading stops at its next page."""
+        self.results = None
+        if process.stdout is not None:
+            process.stdout.close()
+
     def abort(self) -> None:
         """Stop without waiting (the build failed)."""
         process, self.process = self.process, None
         if process is not None:
+            self._stop_reading(process)
             process.kill()
             process.communicate()
 
@@ -269,7 +309,7 @@ def _read_pages(job: ReadJob, pages: list[tuple[str, str]], out: IO[bytes], kept
                 kept[uri] = read.page
             except Exception:  # the parent reads this page again itself, and meets the problem there
                 data = pickle.dumps((uri, None), protocol=pickle.HIGHEST_PROTOCOL)
-            out.write(data)
+            out.write(len(data).to_bytes(4, "little") + data)
             out.flush()
     except (OSError, ValueError):
         pass  # the parent has stopped listening

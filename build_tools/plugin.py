@@ -18,7 +18,7 @@ from mkdocs.utils import get_relative_url
 from build_tools import agents, checks, claims, csp, guard, jsonld, outputs, reconcile, render, wording
 from build_tools.config import ProvenanceConfig
 from build_tools.diagnostics import Diagnostic
-from build_tools.docs import Page, find_citations, forget_folders, parse_page_text
+from build_tools.docs import Page, find_citations, forget_folders, load_page, parse_page_text
 from build_tools.project import Project, SettingsError, load_project, settings_from_options
 
 log = get_plugin_logger(__name__)
@@ -97,10 +97,13 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             for f in files.documentation_pages()
             if not f.generated_by and f.abs_src_path
         ]  # fmt: skip
+        self.curated, self.pending = {}, {}
         if self.outputs is None:
             self.outputs = outputs.Outputs()
-        self.outputs.read_ahead(self._read_job(), curated)
-        self.curated, self.pending = {}, {}
+        if self.dirty:  # only changed pages are rendered: every page is parsed here (kept across builds)
+            self.curated = {uri: _load(path, project) for uri, path in curated}
+        else:
+            self.outputs.read_ahead(self._read_job(), curated)
         uri = self.config.sources_page
         existing = files.get_file_from_path(uri)
         if existing is not None:
@@ -249,8 +252,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         read = self.pending.pop(file.src_uri, None)
         if read is None and self.outputs is not None:
             read = self.outputs.page(file.src_uri)
-        if read is None:  # a page another plugin added after ours
-            read = self._read_job().read(str(file.abs_src_path))
+        if read is None:  # a dirty build's page, or one another plugin added after ours
+            read = self._read_job().read(str(file.abs_src_path), self.curated.get(file.src_uri))
         return read
 
     def _read_job(self) -> outputs.ReadJob:
@@ -526,10 +529,27 @@ def _twin_page(
     )
 
 
-# Across builds in one process (mkdocs serve, the bench): generated pages' last content per site.
+# Across builds in one process (mkdocs serve, the bench): generated pages' last content per site,
+# and, for dirty builds, curated pages as parsed, by path, with the bytes they were parsed from.
 _GENERATED: dict[tuple[str, str], str] = {}
+_PARSED: dict[str, tuple[bytes, Page]] = {}
 
 
 def forget_earlier_builds() -> None:
     """Drop what earlier builds in this process left (the next build starts cold, as a new process)."""
     _GENERATED.clear()
+    _PARSED.clear()
+
+
+def _load(path: str, project: Project) -> Page:
+    """A curated page, parsed again only when its bytes changed (reading is cheap, parsing is not)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return load_page(Path(path), project.settings.root)
+    cached = _PARSED.get(path)
+    if cached is not None and cached[0] == data:
+        return cached[1]
+    page = load_page(Path(path), project.settings.root, data)
+    _PARSED[path] = (data, page)
+    return page

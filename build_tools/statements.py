@@ -67,7 +67,12 @@ EVENTS: list[tuple[str, str]] = [
     (r"\b(?:record)\b", "record"),
     (r"\b(?:sabbatical)\b", "sabbatical"),
 ]
-_EVENTS = re.compile("|".join(f"(?P<e{i}>{p})" for i, (p, _) in enumerate(EVENTS)), re.I)
+# Every event but the first starts at a word boundary: said once, outside the alternation, the
+# engine tries the alternatives only where a word starts (the same matches, about twice as fast).
+_EVENTS = re.compile(
+    f"(?P<e0>{EVENTS[0][0]})|\\b(?:" + "|".join(f"(?P<e{i}>{p})" for i, (p, _) in enumerate(EVENTS) if i) + ")",
+    re.I,
+)
 _EVENT_NAMES = {f"e{i}": attribute for i, (_, attribute) in enumerate(EVENTS)}
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:e\.g|i\.e|et al|vs|etc|Dr|Mr|Mrs|Ms|St|Jr|Sr|No|Inc|Ltd|approx|ca|cf)|\b[A-Z])\.$"

@@ -6,13 +6,16 @@ about as much again as our part of rendering it, and creating a file costs more 
 on some file systems (measured here: up to 0.8 ms for a new file, depending on the moment, against
 0.02 ms for a hard link). A thread cannot take that work off the build (it waits for the
 interpreter lock); a second process can, on another core. The helper is a fresh interpreter that
-imports this module, never the caller's main module. Where no process can be started, or the
-helper fails, the same work is done in-process.
+imports this module, never the caller's main module. Where no process can be started, the same
+work is done in-process. A helper that fails mid-build fails the build with its error (twins would
+be missing), after the pages it did not send back are read in-process.
 
 The parent sends pickled messages on the helper's stdin (it trusts only its parent). Pages read
-ahead come back pickled on its stdout, in the order asked, from a thread of their own, so the
-helper never stops reading its stdin (neither side can wait on the other for ever). The helper
-reports what failed on stderr once its stdin is closed, and exits 1 if anything did.
+ahead come back on its stdout, in the order asked, as length-prefixed pickles, from a thread of
+their own, so the helper never stops reading its stdin. The parent never waits for them: it takes
+what has arrived, and reads a page that has not itself (while the helper starts up, on a small
+site, or if it fails). The helper reports what failed on stderr once its stdin is closed, and exits
+1 if anything did.
 """
 
 from __future__ import annotations

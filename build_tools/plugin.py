@@ -98,9 +98,9 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             if not f.generated_by and f.abs_src_path
         ]  # fmt: skip
         self.curated, self.pending = {}, {}
-        if self.outputs is None:
-            self.outputs = outputs.Outputs()
-        if self.dirty:  # only changed pages are rendered: every page is parsed here (kept across builds)
+        # A dirty build renders only changed pages, so nothing would overlap the reading: every page is
+        # parsed here, with what earlier builds parsed kept.
+        if self.dirty or self.outputs is None:
             self.curated = {uri: _load(path, project) for uri, path in curated}
         else:
             self.outputs.read_ahead(self._read_job(), curated)
@@ -174,7 +174,6 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         self.nav = nav
-        self.special = (None, {})  # the files are final now
         # Every page's twin url is known now, so each twin can be written as soon as its page is
         # built, by a second process, while MkDocs renders the next pages.
         self.twin_of = {f.src_uri: _absolute(config, agents.twin_paths(f.url)[0]) for f in files.documentation_pages()}

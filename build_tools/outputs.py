@@ -37,9 +37,7 @@ from build_tools.registry import Registry
 
 MAX_REPORTED = 20
 _PACKAGE_ROOT = Path(__file__).resolve().parents[1]
-_HELPER = (
-    f"import sys; sys.path.insert(0, {str(_PACKAGE_ROOT)!r}); from build_tools.outputs import serve; sys.exit(serve())"
-)
+_HELPER = f"import sys; sys.path.insert(0, {str(_PACKAGE_ROOT)!r}); from build_tools.outputs import main; main()"
 
 
 class OutputError(Exception):
@@ -321,6 +319,15 @@ def _read_pages(job: ReadJob, pages: list[tuple[str, str]], out: IO[bytes], kept
             out.close()
         except OSError:
             pass
+
+
+def main() -> None:
+    """The helper process: serve, then exit at once. Every file it wrote is closed by then, and the
+    interpreter's tear-down (tens of milliseconds, more with a large site in memory) would only keep
+    the build waiting."""
+    code = serve()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def serve(jobs: IO[bytes] | None = None, errors: IO[str] | None = None, results: IO[bytes] | None = None) -> int:

@@ -12,9 +12,6 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
-from bs4.exceptions import ParserRejectedMarkup
-
 from build_tools.docs import mask_code
 
 DANGEROUS_TAGS = {
@@ -48,6 +45,11 @@ def unsafe_html(body: str) -> Iterator[Unsafe]:
     """Script-capable HTML and links: tags, on* handlers, javascript:/data:/vbscript: urls."""
     masked = mask_code(body)
     if "<" in masked:
+        # Imported on first use: beautifulsoup4 takes about 0.1 s to import, which the build's helper
+        # process (started afresh on every build) would otherwise spend before reading a page.
+        from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+        from bs4.exceptions import ParserRejectedMarkup
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
             try:

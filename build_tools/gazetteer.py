@@ -39,6 +39,7 @@ class Gazetteer:
     default_subject: str = ""
     _pattern: re.Pattern[str] | None = None
     _longest: int = 1
+    _first_words: set[str] = field(default_factory=set)  # the first word of each alias
 
     def add(self, name: str, kind: str, aliases: list[str] | tuple[str, ...] = ()) -> None:
         self.kinds.setdefault(name, kind)
@@ -51,20 +52,27 @@ class Gazetteer:
         """Every entity named in `text` (longest alias wins where two overlap).
 
         A scan over word positions with dictionary look-ups of up to `_longest` words, rather than one
-        regular expression of every alias: it stays fast with thousands of names.
+        regular expression of every alias: it stays fast with thousands of names. In ASCII text
+        (lower case is the same letter by letter there), only words that begin an alias are looked
+        up further.
         """
         if not self.aliases:
             return []
         if self._pattern is None:
             self._longest = max(len(_TOKEN.findall(a)) for a in self.aliases)
+            self._first_words = {m.group(0) for a in self.aliases if (m := _TOKEN.match(a))}
             self._pattern = _TOKEN
-        tokens = list(_TOKEN.finditer(text))
+        spans = [m.span() for m in _TOKEN.finditer(text)]
+        folded = text.lower() if text.isascii() else None
         found: list[Mention] = []
         index = 0
-        while index < len(tokens):
-            for size in range(min(self._longest, len(tokens) - index), 0, -1):
-                start, end = tokens[index].start(), tokens[index + size - 1].end()
-                entity = self.aliases.get(text[start:end].lower())
+        while index < len(spans):
+            if folded is not None and folded[spans[index][0] : spans[index][1]] not in self._first_words:
+                index += 1
+                continue
+            for size in range(min(self._longest, len(spans) - index), 0, -1):
+                start, end = spans[index][0], spans[index + size - 1][1]
+                entity = self.aliases.get(folded[start:end] if folded is not None else text[start:end].lower())
                 if entity is not None and _boundary(text, start, end):
                     found.append(Mention(entity, start, end))
                     index += size

@@ -47,10 +47,102 @@ def test_dates(text: str, expected: list[str]) -> None:
         ('"1M car fleet"; the transcript gives 1.5 million', ["1,000,000 cars", "1,500,000 cars"]),
         ("the Tier 3 AI Day transcript", []),
         ("in 2015 students", []),
+        ("with approximately 5% of cells", ["~5 percent"]),
+        ("Moreover 20 lines", ["~20 lines"]),  # (the approximating words are not whole-word)
+        ("about $5 and 30% of 1,500 users", ["30 percent", "1500 users"]),  # (a price is not a count)
     ],
 )
 def test_quantities(text: str, expected: list[str]) -> None:
     assert [str(q) for q in find_quantities(text)] == expected
+
+
+# Strings where finding the candidates first could go wrong: month names inside words, overlapping
+# month prefixes, upper case, the long s that matches 's' in any case, text outside ASCII, numbers
+# glued to words, approximating words cut by an earlier quantity.
+TRICKY = [
+    "Xmay 5, 2019 and SEPT 3 2020",
+    "Remay 5, 2019",
+    "janov 2019; Janov 12, 2019",
+    "ſep 5, 2019 and Sep 5, 2019",
+    "İstanbul, Mar 2019 – Jun 2020 ≈ 15 months",
+    "Σ talk, 12 March 2019, 3 May 2020; mid-2021",
+    "Dec. 2019–Feb. 2020; dec 2019 - feb 2020",
+    "a5 lines, 5lines, 5 lines, 1.5.2 lines, $5 lines, 5 %, 50%",
+    "150 lines about 20 lines; 150 linesabout 20 lines",
+    "approximately\n20 stars, over 1,500 students, some 2015 students",
+    "circa 2015, c. 2016, about 2017, About 2018, ~2019",
+    "aboutMarch 2019; roughly Jan 2020",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_dates_found_at_candidates_are_those_the_patterns_find(text: str) -> None:
+    import re
+
+    from build_tools import dates, values
+
+    def by_patterns(text: str) -> list[tuple[str, int, int]]:
+        """find_dates as it was: every pattern tried at every position."""
+        found: list[tuple[str, int, int]] = []
+        has_month = bool(dates._HAS_MONTH.search(text))
+        for index, pattern in enumerate(dates._PATTERNS):
+            if 1 <= index <= 3 and not has_month:
+                continue
+            for match in pattern.finditer(text):
+                if any(match.start() < end and start < match.end() for _, start, end in found):
+                    continue
+                value = dates._normalize(match)
+                if value:
+                    found.append((value, match.start(), match.end()))
+        return sorted(found, key=lambda f: f[1])
+
+    assert [(d.value, d.start, d.end) for d in dates.find_dates(text)] == by_patterns(text)
+    ranges = [m.group(0) for m in values._MONTH_RANGE.finditer(text)]
+    starts = dates.month_starts(text)
+    shortcut = (
+        values._MONTH_RANGE.finditer(text) if starts is None else dates.matches_at(values._MONTH_RANGE, text, starts)
+    )
+    assert [m.group(0) for m in shortcut] == ranges
+    for date in values.find_date_values(text):
+        before = text[: date.offset]
+        assert date.approximate == bool(re.search(r"(~|\babout|\baround|\bcirca|\bc\.)\s*$", before)) or any(
+            date.text.lower().startswith(q)
+            for q in ("early", "mid", "late", "spring", "summer", "autumn", "fall", "winter")
+        )
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_quantities_found_at_numbers_are_those_the_pattern_finds(text: str) -> None:
+    import re
+
+    from build_tools import values
+
+    approx = r"(~|≈|about\s|approximately\s|roughly\s|around\s|nearly\s|over\s|more than\s|some\s|almost\s)?"
+    units = "|".join(sorted((re.escape(u) for u in values.UNITS if u != "%"), key=len, reverse=True))
+    whole = re.compile(  # one pattern with the approximating words in front, tried at every position
+        approx.replace("(", "(?P<a1>", 1) + values._COUNT.pattern.replace(units, units)
+        + "|" + approx.replace("(", "(?P<a2>", 1) + values._PERCENT.pattern,
+        re.I,
+    )  # fmt: skip
+    expected = [(m.group(0), bool(m.group("a1") or m.group("a2"))) for m in whole.finditer(text)]
+    found = [(text[start : match.end()], approximate) for match, start, approximate in values._quantity_matches(text)]
+    assert found == expected
+
+
+def test_mentions_in_ascii_text_are_those_of_the_full_scan() -> None:
+    gazetteer = Gazetteer()
+    for name, aliases in (("Tesla", ["Tesla Inc", "tesla autopilot team"]), ("Open AI", ["OpenAI", "openai.com"])):
+        gazetteer.add(name, "organization", aliases)
+    text = "He left TESLA Inc. for openai.com, then the Tesla Autopilot team; not xTesla or Open-AI or Open AI"
+    fast = gazetteer.mentions(text)
+    slow = gazetteer.mentions(text + " ɑ")  # a letter outside ASCII: every word is looked up in full
+    assert fast == slow[: len(fast)]
+    assert [(m.entity, text[m.start : m.end]) for m in fast] == [
+        ("Tesla", "TESLA Inc"),
+        ("Open AI", "openai.com"),
+        ("Tesla", "Tesla Autopilot team"),
+        ("Open AI", "Open AI"),
+    ]
 
 
 def test_flattened_tables_are_rebuilt_into_rows() -> None:

@@ -52,9 +52,9 @@ class Gazetteer:
         """Every entity named in `text` (longest alias wins where two overlap).
 
         A scan over word positions with dictionary look-ups of up to `_longest` words, rather than one
-        regular expression of every alias: it stays fast with thousands of names. In ASCII text
-        (lower case is the same letter by letter there), only words that begin an alias are looked
-        up further.
+        regular expression of every alias: it stays fast with thousands of names. Only a word that
+        begins an alias is looked up further (a word outside ASCII always is: lower case can depend
+        on the letters around it there).
         """
         if not self.aliases:
             return []
@@ -63,16 +63,16 @@ class Gazetteer:
             self._first_words = {m.group(0) for a in self.aliases if (m := _TOKEN.match(a))}
             self._pattern = _TOKEN
         spans = [m.span() for m in _TOKEN.finditer(text)]
-        folded = text.lower() if text.isascii() else None
         found: list[Mention] = []
         index = 0
         while index < len(spans):
-            if folded is not None and folded[spans[index][0] : spans[index][1]] not in self._first_words:
+            word = text[spans[index][0] : spans[index][1]]
+            if word.isascii() and word.lower() not in self._first_words:
                 index += 1
                 continue
             for size in range(min(self._longest, len(spans) - index), 0, -1):
                 start, end = spans[index][0], spans[index + size - 1][1]
-                entity = self.aliases.get(folded[start:end] if folded is not None else text[start:end].lower())
+                entity = self.aliases.get(text[start:end].lower())
                 if entity is not None and _boundary(text, start, end):
                     found.append(Mention(entity, start, end))
                     index += size

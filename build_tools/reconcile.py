@@ -302,16 +302,15 @@ def account_claims(project: Project) -> list[Claim]:
     return claims
 
 
-_CACHE: dict[int, Result] = {}
+_LAST: list[tuple[Project, Result]] = []
 
 
 def reconcile_project(project: Project) -> Result:
-    """Reconcile the project's accounts (once per loaded project)."""
-    key = id(project)
-    if key not in _CACHE:
-        _CACHE.clear()
-        _CACHE[key] = reconcile(account_claims(project))
-    return _CACHE[key]
+    """Reconcile the project's accounts (once per loaded project: the checks and the report ask for
+    it in turn). The project is kept with its result, so a later project cannot take its place."""
+    if not _LAST or _LAST[0][0] is not project:
+        _LAST[:] = [(project, reconcile(account_claims(project)))]
+    return _LAST[0][1]
 
 
 @dataclass

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 
 from build_tools.cli import main
@@ -199,3 +200,44 @@ def test_twin_numbers_citations_on_a_page_with_attribute_lists(tiny_profile: Pat
     twin = (tmp_path / "site/index.html.md").read_text()
     assert "## Workshop\n" in twin and "{:" not in twin
     assert "in March 2001 [1]" in twin and "@quill" not in twin.split("## References")[0]
+
+
+def test_a_rebuild_reuses_the_projects_checks_until_an_input_changes(
+    tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from build_tools import checks, plugin
+
+    plugin.forget_earlier_builds()
+    runs: list[int] = []
+    run_all = checks.run_all
+    monkeypatch.setattr(checks, "run_all", lambda project: runs.append(1) or run_all(project))
+    reported: list[str] = []
+    report = plugin.ProvenancePlugin._report
+    monkeypatch.setattr(
+        plugin.ProvenancePlugin,
+        "_report",
+        lambda self, found: reported.extend(d.code for d in found) or report(self, found),
+    )
+    site = tmp_path / "site"
+
+    def build() -> str:
+        config = load_config(config_file=str(tiny_profile / "mkdocs.yml"), site_dir=str(site))
+        config.plugins.on_startup(command="serve", dirty=False)
+        try:
+            mkdocs_build(config)
+        except Exception as exc:  # the build fails on an error finding; what it said is what counts
+            return f"failed: {exc}"
+        finally:
+            config.plugins.on_shutdown()
+        return (site / "sources" / "index.html").read_text()
+
+    first = build()
+    assert build() == first and len(runs) == 1  # nothing changed: the checks of the project are reused
+    account = tiny_profile / "sources/accounts/quill-digest.txt"
+    account.write_text(account.read_text() + "\nOne more line.\n")
+    assert "A004" not in reported
+    assert build().startswith("failed")
+    assert len(runs) == 2 and "A004" in reported  # an account's bytes changed: checked again

@@ -188,6 +188,13 @@ def main(
             f"peak {row['peak_rss_mb']} MB"
         )
         rows.append(row)
+    real_build = isolated(bench_real_rebuild, Path("mkdocs.yml").resolve()) if Path("mkdocs.yml").is_file() else None
+    if real_build:
+        print(
+            f"site build of this profile ({real_build['pages']} pages): {real_build['seconds']} s; one-page rebuild "
+            f"{real_build['rebuild_one_page_seconds']} s ({real_build['changed_page']}); peak {real_build['peak_rss_mb']} MB"
+        )
+        rows.append(real_build)
     if link_pages:
         links_row = isolated(bench_links, link_pages)
         print(
@@ -438,8 +445,6 @@ def _site_facts(site: Path) -> dict[str, Any]:
 def _build_once(root: Path, plugins: str, site: Path, dirty: bool = False) -> float:
     """One timed MkDocs build. A clean build starts from an empty site folder, as `build` does (it
     builds into a fresh staging folder): emptying the last build's site is not part of the build."""
-    import logging
-
     if not dirty:
         if site.exists():
             shutil.rmtree(site)
@@ -447,18 +452,55 @@ def _build_once(root: Path, plugins: str, site: Path, dirty: bool = False) -> fl
 
         forget_earlier_builds()  # a clean build parses every page afresh, as a new process would
 
+    (root / "mkdocs.yml").write_text((root / "mkdocs.base.yml").read_text() + plugins)
+    return _timed_build(root / "mkdocs.yml", site, dirty)
+
+
+def _timed_build(config_file: Path, site: Path, dirty: bool) -> float:
+    """Seconds MkDocs takes to build the site of `config_file` into `site` (a clean or a dirty build,
+    in this process: a dirty build finds what earlier builds here kept, as in `mkdocs serve`)."""
+    import logging
+
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
-    (root / "mkdocs.yml").write_text((root / "mkdocs.base.yml").read_text() + plugins)
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
-    config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site))
+    config = load_config(config_file=str(config_file), site_dir=str(site))
     config.plugins.on_startup(command="build", dirty=dirty)
     start = time.perf_counter()
     mkdocs_build(config, dirty=dirty)
     seconds = time.perf_counter() - start
     config.plugins.on_shutdown()
     return seconds
+
+
+def bench_real_rebuild(config: Path) -> dict[str, Any] | None:
+    """This profile's own site, in a copy of its docs, sources and overrides: a clean build, then a
+    rebuild after a one-page change (a dirty build in the same process, as `mkdocs serve` makes it)."""
+    from build_tools.plugin import forget_earlier_builds
+
+    root = config.parent
+    if not (root / "docs").is_dir():
+        return None
+    with tempfile.TemporaryDirectory(dir=_scratch(), prefix="bench-real-") as tmp:
+        copy = Path(tmp)
+        for name in ("docs", "sources", "overrides"):
+            if (root / name).is_dir():
+                shutil.copytree(root / name, copy / name)
+        shutil.copy2(config, copy / "mkdocs.yml")
+        forget_earlier_builds()
+        clean = _timed_build(copy / "mkdocs.yml", copy / "site", dirty=False)
+        pages = sorted((copy / "docs").rglob("*.md"))
+        page = pages[0]
+        page.write_text(page.read_text() + "\nOne more line.\n")
+        rebuild = _timed_build(copy / "mkdocs.yml", copy / "site", dirty=True)
+    return {
+        "stage": "site build (this profile)",
+        "pages": len(pages),
+        "seconds": round(clean, 2),
+        "rebuild_one_page_seconds": round(rebuild, 2),
+        "changed_page": page.relative_to(copy).as_posix(),
+    }
 
 
 def _cpu_since(before: os.times_result) -> float:

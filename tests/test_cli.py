@@ -156,3 +156,14 @@ def test_coverage_all_counts_unsourced_claims_too(tiny_profile: Path, capsys) ->
     assert everything["facts"] > sourced["facts"]
     accounts = {f["account"] for f in everything["missing"] + everything["covered_facts"]}
     assert "quill-digest" in accounts  # an account with no source list
+
+
+def test_bench_rebuilds_the_profile_in_a_copy_and_leaves_its_pages_alone(tiny_profile: Path) -> None:
+    from build_tools.bench import bench_real_rebuild
+
+    before = {p: p.read_bytes() for p in (tiny_profile / "docs").rglob("*.md")}
+    row = bench_real_rebuild(tiny_profile / "mkdocs.yml")
+    assert row is not None and row["pages"] == len(before) and row["changed_page"] == "docs/index.md"
+    assert row["seconds"] > 0 and row["rebuild_one_page_seconds"] > 0
+    assert {p: p.read_bytes() for p in (tiny_profile / "docs").rglob("*.md")} == before
+    assert not (tiny_profile / "site").exists()

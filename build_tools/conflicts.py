@@ -9,6 +9,7 @@ curated by hand (titles, roles) and guarded by their phrases.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,13 +41,20 @@ class RegisterValue:
 
     def parsed(self) -> DateValue | Quantity | None:
         """The value as a date or an amount, when it is one (for comparing with detected facets)."""
-        dates = find_date_values(self.value)
-        if dates and dates[0].text.strip() == self.value.strip():
-            return dates[0]
-        quantities = find_quantities(self.value)
-        if quantities:
-            return quantities[0]
-        return None
+        return _parsed(self.value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(value: str) -> DateValue | Quantity | None:
+    """A register value read as a date or an amount. Kept by its text: the conflict guard asks for
+    every value of every entry for each sentence of each page (70,000 times a build here)."""
+    dates = find_date_values(value)
+    if dates and dates[0].text.strip() == value.strip():
+        return dates[0]
+    quantities = find_quantities(value)
+    if quantities:
+        return quantities[0]
+    return None
 
 
 @dataclass

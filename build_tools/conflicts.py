@@ -192,11 +192,16 @@ def quoted(sentence: str, start: int, end: int) -> bool:
 def phrase_hits(entry: RegisterEntry, text: str, *, unquoted_only: bool = False) -> Iterator[RegisterValue]:
     """Values of `entry` whose phrases (or, for plain text values, the value itself) occur in `text`."""
     lowered = text.lower()
-    if entry.context and not any(re.search(rf"\b{re.escape(word)}", lowered) for word in entry.context):
+    # (`in` first: most sentences hold neither the words nor the phrases, and it is far cheaper)
+    if entry.context and not any(
+        word in lowered and re.search(rf"\b{re.escape(word)}", lowered) for word in entry.context
+    ):
         return
     for value in entry.values:
         phrases = value.phrases or ([value.value] if value.parsed() is None else [])
         for phrase in (p.lower() for p in phrases if len(p) >= 4):
+            if phrase not in lowered:
+                continue
             starts = [m.start() for m in re.finditer(re.escape(phrase), lowered)]
             if unquoted_only:
                 starts = [s for s in starts if not quoted(text, s, s + len(phrase))]

@@ -19,7 +19,7 @@ from build_tools.conflicts import Register
 from build_tools.dates import parse_iso
 from build_tools.diagnostics import Diagnostic
 from build_tools.docs import BADGE_LEVELS, Citation, Page, find_citations
-from build_tools.guard import ConflictContext, touches
+from build_tools.guard import ConflictContext, Touch, touches
 from build_tools.project import Project, is_account
 from build_tools.reconcile import Comparison, compare, reconcile_project
 from build_tools.registry import Registry, Source
@@ -309,8 +309,10 @@ def check_page(
     registry: Registry,
     context: ConflictContext | None = None,
     accounts: wording.AccountIndex | None = None,
+    touched: list[list[Touch]] | None = None,
 ) -> Iterator[Diagnostic]:
-    """Front matter, citations and wording of one curated page."""
+    """Front matter, citations and wording of one curated page (`touched`: its page_touches, when the
+    caller has them already)."""
     if page.error:
         line, message = page.error
         prefix = "front matter: " if page.error_code == "F001" else ""
@@ -351,7 +353,7 @@ def check_page(
             f"unsafe HTML: {unsafe.what}; pages may not run script, remove it",
             column=unsafe.column,
         )
-    yield from check_claims(page, citations, registry, context)
+    yield from check_claims(page, citations, registry, context, touched)
     if accounts:
         for run in wording.copied(page.body, page.body_start, accounts):
             yield Diagnostic(
@@ -390,15 +392,28 @@ FRONT_MATTER_KEYS = {
 }
 
 
+def page_touches(page: Page, context: ConflictContext | None) -> list[list[Touch]]:
+    """The conflicts each paragraph of the page speaks of (in the order of claims.paragraphs)."""
+    if context is None:
+        return [[] for _ in claims.paragraphs(page.body, page.body_start)]
+    return [list(touches(paragraph, context)) for paragraph in claims.paragraphs(page.body, page.body_start)]
+
+
 def check_claims(
-    page: Page, citations: list[Citation], registry: Registry, context: ConflictContext | None = None
+    page: Page,
+    citations: list[Citation],
+    registry: Registry,
+    context: ConflictContext | None = None,
+    touched: list[list[Touch]] | None = None,
 ) -> Iterator[Diagnostic]:
     """Quotations, uncited figures, markers, weak support, the conflict guard and the badge's ceiling."""
     weakest: tuple[str, int] | None = None
     unresolved_touch: tuple[str, int] | None = None
     unresolved = context.unresolved_ids() if context else set()
-    for paragraph in claims.paragraphs(page.body, page.body_start):
-        for touch in touches(paragraph, context) if context else ():
+    if touched is None:
+        touched = page_touches(page, context)
+    for paragraph, paragraph_touches in zip(claims.paragraphs(page.body, page.body_start), touched, strict=True):
+        for touch in paragraph_touches:
             if touch.deprecated is not None:
                 entry = context.register.entries[touch.conflict_id]  # type: ignore[union-attr]
                 preferred = next((v.value for v in entry.values if v.rank == "preferred"), None)

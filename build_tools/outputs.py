@@ -74,10 +74,13 @@ class ReadJob:
     def read(self, path: str, page: Page | None = None) -> ReadPage:
         """Read, check and rate the page at `path` (or `page`, parsed from it already)."""
         page = page or load_page(Path(path), self.root)
-        found = checks.adjust(checks.check_page(page, self.registry, self.context, self.accounts), self.severity)
+        touched = checks.page_touches(page, self.context) if not page.error else []
+        found = checks.check_page(page, self.registry, self.context, self.accounts, touched=touched)
+        found = checks.adjust(found, self.severity)
         citations = checks.page_citations(page)[0]
         weakest = claims.weakest_paragraph(page.body, page.body_start, citations, self.registry)
-        return ReadPage(page, found, claims.rationale(citations, self.registry, weakest))
+        conflicts = list(dict.fromkeys(touch.conflict_id for paragraph in touched for touch in paragraph))
+        return ReadPage(page, found, claims.rationale(citations, self.registry, weakest), conflicts)
 
 
 @dataclass
@@ -87,6 +90,7 @@ class ReadPage:
     page: Page
     diagnostics: list[Diagnostic]
     confidence_why: str
+    conflicts: list[str] = field(default_factory=list)  # the conflicts it speaks of, by first mention
     ahead: bool = False  # read by the helper, which keeps the page (its twin need not be sent whole)
 
 

@@ -199,7 +199,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         sources_file = self._file(files, self.config.sources_page)
         sources_url = get_relative_url(sources_file.url, page.url) if sources_file else self.config.sources_page
         first_line = 1
-        citations, why = None, None
+        citations, why, conflicts = None, None, None
         if page.file.abs_src_path and not page.file.generated_by:
             read = self._read(page.file)
             parsed = self.curated[page.file.src_uri] = read.page
@@ -208,7 +208,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             # MkDocs hands over the body without its leading blank lines; put them back so the
             # citations read ahead (offsets into the body) can be reused as they are.
             if parsed.body.lstrip("\n") == markdown:
-                markdown, why = parsed.body, read.confidence_why
+                markdown, why, conflicts = parsed.body, read.confidence_why, read.conflicts
                 citations = checks.page_citations(parsed)[0]
                 if read.ahead:  # the helper has the markdown and citations the twin is made from
                     self.as_read.add(page.file.src_uri)
@@ -236,7 +236,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         markdown = rendered.markdown
         disagreements = self._file(files, self.config.disagreements_page)
         if self.context is not None and disagreements is not None and not page.file.generated_by:
-            entries = self._touched(markdown, first_line)
+            entries = self._touched(markdown, first_line) if conflicts is None else self._entries(conflicts)
             if entries:
                 url = get_relative_url(disagreements.url, page.url)
                 markdown = stash.put(render.conflict_notice(entries, url).strip()) + "\n\n" + markdown
@@ -297,13 +297,18 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         return {self.config.sources_page, self.config.disagreements_page, self.config.source_audit_page}
 
     def _touched(self, markdown: str, first_line: int) -> list:  # type: ignore[type-arg]
-        """Registered disagreements (not false alarms) the page speaks of, in order of first mention."""
+        """Registered disagreements (not false alarms) the page speaks of, in order of first mention
+        (for a page another plugin changed: a curated page's come with it as read)."""
         assert self.context is not None
         ids: list[str] = []
         for paragraph in claims.paragraphs(markdown, first_line):
             for touch in guard.touches(paragraph, self.context):
                 if touch.conflict_id not in ids:
                     ids.append(touch.conflict_id)
+        return self._entries(ids)
+
+    def _entries(self, ids: list[str]) -> list:  # type: ignore[type-arg]
+        assert self.context is not None
         entries = self.context.register.entries
         return [entries[i] for i in ids if i in entries and entries[i].verdict != "not a conflict"]
 

@@ -241,3 +241,36 @@ def test_a_rebuild_reuses_the_projects_checks_until_an_input_changes(
     assert "A004" not in reported
     assert build().startswith("failed")
     assert len(runs) == 2 and "A004" in reported  # an account's bytes changed: checked again
+
+
+def test_a_page_shows_the_disagreements_it_speaks_of_as_found_when_it_was_read(
+    tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from build_tools import plugin
+
+    (tiny_profile / "sources/conflicts.yml").write_text(
+        "conflicts:\n"
+        "- id: workshop-opened\n"
+        "  subject: When Ada Quill opened her workshop\n"
+        "  verdict: conflict\n"
+        "  values:\n"
+        "  - value: March 2001\n"
+        "    rank: preferred\n"
+        "    reason: Her workshop's own site gives it.\n"
+        "    sources: [quill-workshop-site]\n"
+        "    phrases: [opened her workshop]\n"
+        "  - value: '2002'\n"
+        "    rank: deprecated\n"
+        "    reason: Nothing supports it.\n"
+        "    phrases: [workshop in 2002]\n"
+    )
+
+    def not_again(*args: object) -> None:
+        raise AssertionError("a curated page's disagreements were worked out a second time")
+
+    monkeypatch.setattr(plugin.ProvenancePlugin, "_touched", not_again)
+    plugin.forget_earlier_builds()
+    site = tmp_path / "site"
+    _build(tiny_profile / "mkdocs.yml", site)
+    assert 'href="disagreements/#workshop-opened"' in (site / "index.html").read_text()
+    assert "disagreements/#workshop-opened" not in (site / "people/apprentices/index.html").read_text()

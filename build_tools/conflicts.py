@@ -189,6 +189,13 @@ def quoted(sentence: str, start: int, end: int) -> bool:
     return any(m.start() < start and end <= m.end() for m in _QUOTED.finditer(sentence))
 
 
+def phrases_of(value: RegisterValue) -> list[str]:
+    """What a value is recognized by in a sentence, lower-cased: its phrases, or the value itself when
+    it is plain text (not a date or an amount); phrases shorter than 4 characters are left out."""
+    phrases = value.phrases or ([value.value] if value.parsed() is None else [])
+    return [p.lower() for p in phrases if len(p) >= 4]
+
+
 def phrase_hits(entry: RegisterEntry, text: str, *, unquoted_only: bool = False) -> Iterator[RegisterValue]:
     """Values of `entry` whose phrases (or, for plain text values, the value itself) occur in `text`."""
     lowered = text.lower()
@@ -198,8 +205,7 @@ def phrase_hits(entry: RegisterEntry, text: str, *, unquoted_only: bool = False)
     ):
         return
     for value in entry.values:
-        phrases = value.phrases or ([value.value] if value.parsed() is None else [])
-        for phrase in (p.lower() for p in phrases if len(p) >= 4):
+        for phrase in phrases_of(value):
             if phrase not in lowered:
                 continue
             starts = [m.start() for m in re.finditer(re.escape(phrase), lowered)]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from build_tools.claims import Paragraph
-from build_tools.conflicts import ATTRIBUTION, Register, RegisterEntry, RegisterValue, phrase_hits, quoted
+from build_tools.conflicts import ATTRIBUTION, Register, RegisterEntry, RegisterValue, phrase_hits, phrases_of, quoted
 from build_tools.gazetteer import Gazetteer
 from build_tools.reconcile import Conflict, agree, comparable
 from build_tools.statements import make_claim, split_sentences
@@ -21,6 +21,14 @@ class ConflictContext:
     register: Register
     unregistered: list[Conflict] = field(default_factory=list)
     comparison: object = None  # the reconcile.Comparison it came from
+    _phrases: list[str] | None = field(default=None, repr=False, compare=False)
+
+    def phrases(self) -> list[str]:
+        """Every phrase of every value in the register (a sentence with none of them hits no entry)."""
+        if self._phrases is None:
+            values = (value for entry in self.register.entries.values() for value in entry.values)
+            self._phrases = sorted({phrase for value in values for phrase in phrases_of(value)})
+        return self._phrases
 
     def unresolved_ids(self) -> set[str]:
         ids = {e.id for e in self.register.entries.values() if not e.resolved}
@@ -57,6 +65,9 @@ def touches(paragraph: Paragraph, context: ConflictContext) -> Iterator[Touch]:
             elif facet.key in unregistered and unregistered[facet.key].id not in seen:
                 seen.add(unregistered[facet.key].id)
                 yield Touch(unregistered[facet.key].id, line, sentence, None)
+        lowered = sentence.lower()
+        if not any(phrase in lowered for phrase in context.phrases()):
+            continue  # (most sentences: no entry's phrase is in them)
         for entry in context.register.entries.values():
             if entry.id in seen:
                 continue

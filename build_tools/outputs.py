@@ -12,10 +12,11 @@ be missing), after the pages it did not send back are read in-process.
 
 The parent sends pickled messages on the helper's stdin (it trusts only its parent). Pages read
 ahead come back on its stdout, in the order asked, as length-prefixed pickles, from a thread of
-their own, so the helper never stops reading its stdin. The parent never waits for them: it takes
-what has arrived, and reads a page that has not itself (while the helper starts up, on a small
-site, or if it fails). The helper reports what failed on stderr once its stdin is closed, and exits
-1 if anything did.
+their own, so the helper never stops reading its stdin; before each page the helper says which one
+it is reading. The parent takes what has arrived; a page the helper is reading at that moment is
+waited for (reading it again would take longer); any other page it reads itself (while the helper
+starts up, on a small site, or if it fails), and tells the helper, which skips it. The helper
+reports what failed on stderr once its stdin is closed, and exits 1 if anything did.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from build_tools.docs import Page, load_page
 from build_tools.registry import Registry
 
 MAX_REPORTED = 20
+_READING = "reading"  # in place of a page read ahead: the helper has begun reading this page
 _PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 _HELPER = f"import sys; sys.path.insert(0, {str(_PACKAGE_ROOT)!r}); from build_tools.outputs import main; main()"
 
@@ -103,6 +105,7 @@ class TwinWork:
         self.sources_twin = ""
         self.texts: dict[str, tuple[agents.TwinPage, str]] = {}
         self.read: dict[str, Page] = {}  # pages read ahead, by src_uri
+        self.taken: set[str] = set()  # pages the parent has read itself: not to be read here
         self.failures: list[str] = []
         self.failed = 0
 
@@ -115,6 +118,9 @@ class TwinWork:
             if len(self.failures) < MAX_REPORTED:
                 where = args[0].src_uri if args and isinstance(args[0], agents.TwinPage) else kind
                 self.failures.append(f"{where}: {getattr(exc, 'strerror', None) or exc}")
+
+    def _taken(self, uri: str) -> None:
+        self.taken.add(uri)
 
     def _context(self, registry: Registry, twin_of: dict[str, str], sources_twin: str) -> None:
         self.registry, self.twin_of, self.sources_twin = registry, twin_of, sources_twin
@@ -162,6 +168,7 @@ class Outputs:
         self.ahead: dict[str, ReadPage] = {}  # pages read ahead, not yet taken
         self.results: int | None = None  # the helper's stdout (non-blocking) while it may send pages
         self.received = bytearray()
+        self.reading: str | None = None  # the page the helper said it is reading now
         if not in_process and sys.executable:
             try:
                 self.process = subprocess.Popen(
@@ -204,13 +211,14 @@ class Outputs:
         if path is None or self.job is None:
             return None
         self._receive()
-        while uri not in self.ahead and wait > 0 and self.results is not None:
-            select.select([self.results], [], [], min(wait, 0.1))
+        while uri not in self.ahead and (wait > 0 or self.reading == uri) and self.results is not None:
+            select.select([self.results], [], [], min(wait, 0.1) if wait > 0 else 0.1)
             wait -= 0.1
             self._receive()
         del self.paths[uri]
         read = self.ahead.pop(uri, None)
         if read is None:
+            self._tell("taken", uri)
             return self.job.read(path)
         read.ahead = True
         return read
@@ -243,9 +251,20 @@ class Outputs:
             except Exception:  # garbled: the rest is read here
                 uri, read, self.results = "", None, None
             at += 4 + size
-            if read is not None and uri in self.paths:  # (a page read here meanwhile is not kept)
+            if read == _READING:
+                self.reading = uri
+            elif read is not None and uri in self.paths:  # (a page read here meanwhile is not kept)
                 self.ahead[uri] = read
         del received[:at]
+
+    def _tell(self, *message: Any) -> None:
+        """A message the helper needs now (the pipe is flushed), if it is reading pages ahead."""
+        if self.process is not None and self.process.stdin is not None and self.results is not None:
+            try:
+                pickle.dump(message, self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                self.process.stdin.flush()
+            except OSError:
+                pass  # the helper is gone; close() says why
 
     def send(self, *message: Any) -> None:
         if self.process is not None and self.process.stdin is not None:
@@ -302,12 +321,19 @@ def _widen(pipe: IO[bytes]) -> None:
         pass
 
 
-def _read_pages(job: ReadJob, pages: list[tuple[str, str]], out: IO[bytes], kept: dict[str, Page]) -> None:
-    """The helper's reading thread: each page read and checked, sent back as soon as it is. The
-    stream ends after the last page, or at the first failure: either way the parent reads what it
-    has not received itself."""
+def _read_pages(
+    job: ReadJob, pages: list[tuple[str, str]], out: IO[bytes], kept: dict[str, Page], taken: set[str]
+) -> None:
+    """The helper's reading thread: each page read and checked, sent back as soon as it is (and said
+    before it is begun); a page the parent has taken is skipped. The stream ends after the last page,
+    or at the first failure: either way the parent reads what it has not received itself."""
     try:
         for uri, path in pages:
+            if uri in taken:
+                continue
+            marker = pickle.dumps((uri, _READING), protocol=pickle.HIGHEST_PROTOCOL)
+            out.write(len(marker).to_bytes(4, "little") + marker)
+            out.flush()
             try:
                 read = job.read(path)
                 data = pickle.dumps((uri, read), protocol=pickle.HIGHEST_PROTOCOL)
@@ -348,7 +374,9 @@ def serve(jobs: IO[bytes] | None = None, errors: IO[str] | None = None, results:
         except EOFError:
             break
         if message[0] == "read":
-            readers.append(threading.Thread(target=_read_pages, args=(*message[1:], results, work.read), daemon=True))
+            readers.append(
+                threading.Thread(target=_read_pages, args=(*message[1:], results, work.read, work.taken), daemon=True)
+            )
             readers[-1].start()
         else:
             work.handle(message)

@@ -179,3 +179,54 @@ def test_csp_allows_the_themes_scripts_and_never_one_inside_the_article() -> Non
     hashes = csp.theme_script_hashes(page)
     assert hashes == [csp._digest("theme()"), csp._digest("palette()")]
     assert csp._digest("smuggled()") not in csp.policy(page) and csp._digest("palette()") in csp.policy(page)
+
+
+def test_the_helper_skips_a_page_the_parent_has_taken(tmp_path: Path) -> None:
+    import io
+    import pickle
+
+    pages = _pages(tmp_path)
+    jobs = io.BytesIO()
+    for message in (("taken", "good.md"), ("read", outputs.ReadJob(tmp_path, REGISTRY), pages)):
+        pickle.dump(message, jobs)
+    jobs.seek(0)
+    results = io.BytesIO()
+    results.close = lambda: None  # type: ignore[method-assign]  # (kept open to be read below)
+    assert outputs.serve(jobs, io.StringIO(), results) == 0
+    data, frames = results.getvalue(), []
+    while data:
+        size = int.from_bytes(data[:4], "little")
+        frames.append(pickle.loads(data[4 : 4 + size]))
+        data = data[4 + size :]
+    assert [(uri, read if isinstance(read, str) else type(read).__name__) for uri, read in frames] == [
+        ("bad.md", "reading"),
+        ("bad.md", "ReadPage"),
+    ]
+
+
+def test_a_page_the_helper_is_reading_is_waited_for_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import pickle
+    import threading
+
+    pages = _pages(tmp_path)
+    job = outputs.ReadJob(tmp_path, REGISTRY)
+    helper_read = job.read(pages[0][1])
+    work = outputs.Outputs(in_process=True)
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    work.results, work.job, work.paths = read_end, job, dict(pages)
+
+    def frame(value: object) -> bytes:
+        data = pickle.dumps(("good.md", value))
+        return len(data).to_bytes(4, "little") + data
+
+    os.write(write_end, frame("reading"))  # the helper has begun the page, and sends it a moment later
+    threading.Timer(0.3, lambda: os.write(write_end, frame(helper_read))).start()
+    monkeypatch.setattr(outputs.ReadJob, "read", lambda *args: pytest.fail("read again in the parent"))
+    read = work.page("good.md")
+    assert read is not None and read.ahead and read.page.meta["title"] == "T"
+    os.close(write_end)
+    os.close(read_end)

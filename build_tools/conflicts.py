@@ -47,7 +47,7 @@ class RegisterValue:
 @functools.lru_cache(maxsize=4096)
 def _parsed(value: str) -> DateValue | Quantity | None:
     """A register value read as a date or an amount. Kept by its text: the conflict guard asks for
-    every value of every entry for each sentence of each page (70,000 times a build here)."""
+    every value of every entry for each sentence of each page (70,000 times in one build of 22 pages)."""
     dates = find_date_values(value)
     if dates and dates[0].text.strip() == value.strip():
         return dates[0]

@@ -564,7 +564,7 @@ class _Checked:
 
 # And the last build's checks of the project itself, by repository: a rebuild in `mkdocs serve` (or a
 # dirty build) whose registry, accounts, register and gazetteer have not changed reuses them (the
-# reconciliation of the accounts and their wording index take 0.7 s on this profile).
+# reconciliation of five accounts, 1,300 lines, and their wording index take about 0.7 s).
 _CHECKED: dict[str, _Checked] = {}
 
 

@@ -130,35 +130,27 @@ def test_quantities_found_at_numbers_are_those_the_pattern_finds(text: str) -> N
 
 
 def test_mentions_are_those_of_the_full_scan() -> None:
-    from build_tools.gazetteer import _TOKEN, Mention, _boundary
+    def gazetteer() -> Gazetteer:
+        made = Gazetteer()
+        for name, aliases in (
+            ("Tesla", ["Tesla Inc", "tesla autopilot team"]),
+            ("Open AI", ["OpenAI", "openai.com"]),
+            ("Ελλάς", ["ΟΔΟΣ Α", "ΑΒΓΣ'Δ"]),  # (Σ lower-cases to ς or σ by what follows it)
+        ):
+            made.add(name, "organization", aliases)
+        return made
 
-    gazetteer = Gazetteer()
-    for name, aliases in (
-        ("Tesla", ["Tesla Inc", "tesla autopilot team"]),
-        ("Open AI", ["OpenAI", "openai.com"]),
-        ("Ελλάς", ["ΟΔΟΣ Α", "ΑΒΓΣ'Δ"]),  # (Σ lower-cases to ς or σ by what follows it)
-    ):
-        gazetteer.add(name, "organization", aliases)
+    class EveryWord(set):  # type: ignore[type-arg]
+        def __contains__(self, word: object) -> bool:
+            return True
 
-    def every_word_looked_up(text: str) -> list[Mention]:
-        """The scan without its first-word filter."""
-        tokens, found, index = list(_TOKEN.finditer(text)), [], 0
-        while index < len(tokens):
-            for size in range(min(3, len(tokens) - index), 0, -1):
-                start, end = tokens[index].start(), tokens[index + size - 1].end()
-                entity = gazetteer.aliases.get(text[start:end].lower())
-                if entity is not None and _boundary(text, start, end):
-                    found.append(Mention(entity, start, end))
-                    index += size
-                    break
-            else:
-                index += 1
-        return found
-
+    filtered, full_scan = gazetteer(), gazetteer()
+    full_scan.mentions("")
+    full_scan._first_words = EveryWord()  # every word begins an alias: each one is looked up in full
     text = "He left TESLA Inc. for openai.com, then the Tesla Autopilot team; not xTesla or Open-AI or Open AI"
     for variant in (text, text + " — İstanbul", "ΟΔΟΣ Α, ΟΔΟΣ  Α, ΑΒΓΣ'Δ and Οδος α; " + text):
-        assert gazetteer.mentions(variant) == every_word_looked_up(variant)
-    assert [(m.entity, text[m.start : m.end]) for m in gazetteer.mentions(text)] == [
+        assert filtered.mentions(variant) == full_scan.mentions(variant)
+    assert [(m.entity, text[m.start : m.end]) for m in filtered.mentions(text)] == [
         ("Tesla", "TESLA Inc"),
         ("Open AI", "openai.com"),
         ("Tesla", "Tesla Autopilot team"),

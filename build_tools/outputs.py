@@ -204,9 +204,10 @@ class Outputs:
                 pass  # the helper is gone: the pages are read here
 
     def page(self, uri: str, wait: float = 0.0) -> ReadPage | None:
-        """The page as read ahead; read here when the helper has not sent it yet (it is starting up,
-        or behind, or gone), so the build never waits for it. `wait`: seconds to wait for the
-        helper first. None for a page not asked for."""
+        """The page as read ahead. A page the helper is reading now is waited for (it would take
+        longer to read again); one it has not begun (it is starting up, or behind, or gone) is read
+        here, and the helper is told to skip it. `wait`: seconds to wait for the helper in any case.
+        None for a page not asked for."""
         path = self.paths.get(uri)
         if path is None or self.job is None:
             return None

@@ -21,6 +21,7 @@ reports what failed on stderr once its stdin is closed, and exits 1 if anything 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import select
@@ -75,14 +76,26 @@ class ReadJob:
 
     def read(self, path: str, page: Page | None = None) -> ReadPage:
         """Read, check and rate the page at `path` (or `page`, parsed from it already)."""
-        page = page or load_page(Path(path), self.root)
+        digest = None
+        if page is None:
+            try:
+                data: bytes | None = Path(path).read_bytes()
+            except OSError:
+                data = None  # (load_page says why)
+            page = load_page(Path(path), self.root, data)
+            digest = source_digest(data) if data is not None and not page.error else None
         touched = checks.page_touches(page, self.context) if not page.error else []
         found = checks.check_page(page, self.registry, self.context, self.accounts, touched=touched)
         found = checks.adjust(found, self.severity)
         citations = checks.page_citations(page)[0]
         weakest = claims.weakest_paragraph(page.body, page.body_start, citations, self.registry)
         conflicts = list(dict.fromkeys(touch.conflict_id for paragraph in touched for touch in paragraph))
-        return ReadPage(page, found, claims.rationale(citations, self.registry, weakest), conflicts)
+        return ReadPage(page, found, claims.rationale(citations, self.registry, weakest), conflicts, digest)
+
+
+def source_digest(data: bytes) -> bytes:
+    """What a page was read from, in 16 bytes (to tell whether it has changed since)."""
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 @dataclass
@@ -93,6 +106,7 @@ class ReadPage:
     diagnostics: list[Diagnostic]
     confidence_why: str
     conflicts: list[str] = field(default_factory=list)  # the conflicts it speaks of, by first mention
+    digest: bytes | None = None  # of the bytes it was read from (None: not known)
     ahead: bool = False  # read by the helper, which keeps the page (its twin need not be sent whole)
 
 

@@ -114,7 +114,9 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         if self.dirty or self.outputs is None:
             self.curated = {uri: _load(path, project) for uri, path in curated}
         else:
-            self.outputs.read_ahead(self._read_job(), curated)
+            self.outputs.read_ahead(
+                self._read_job(), [(uri, path) for uri, path in curated if not self._kept(uri, path)]
+            )
         uri = self.config.sources_page
         existing = files.get_file_from_path(uri)
         if existing is not None:
@@ -202,6 +204,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         citations, why, conflicts = None, None, None
         if page.file.abs_src_path and not page.file.generated_by:
             read = self._read(page.file)
+            if read.digest is not None:
+                _READ[page.file.abs_src_path] = (project, read)
             parsed = self.curated[page.file.src_uri] = read.page
             self._report(read.diagnostics)
             first_line = parsed.body_start
@@ -265,6 +269,22 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         if read is None:  # a dirty build's page, or one another plugin added after ours
             read = self._read_job().read(str(file.abs_src_path), self.curated.get(file.src_uri))
         return read
+
+    def _kept(self, uri: str, path: str) -> bool:
+        """Whether the page is as an earlier build in this process read it, with the same project
+        (`mkdocs serve`): then that reading is taken again, and the helper is not asked for it."""
+        kept = _READ.get(path)
+        if kept is None or kept[0] is not self.project:
+            return False
+        try:
+            digest = outputs.source_digest(Path(path).read_bytes())
+        except OSError:
+            return False
+        if kept[1].digest != digest:
+            return False
+        self.pending[uri] = replace(kept[1], ahead=False)  # (the helper does not have it this time)
+        self.curated[uri] = kept[1].page
+        return True
 
     def _read_job(self) -> outputs.ReadJob:
         project = self._project()
@@ -548,6 +568,9 @@ def _twin_page(
 # and, for dirty builds, curated pages as parsed, by path, with the bytes they were parsed from.
 _GENERATED: dict[tuple[str, str], str] = {}
 _PARSED: dict[str, tuple[bytes, Page]] = {}
+# Curated pages as read and checked, by path, with the project they were checked against: a full
+# rebuild in `mkdocs serve` takes a page again when its bytes and the project are unchanged.
+_READ: dict[str, tuple[Project, outputs.ReadPage]] = {}
 
 
 @dataclass
@@ -585,6 +608,7 @@ def forget_earlier_builds() -> None:
     _GENERATED.clear()
     _PARSED.clear()
     _CHECKED.clear()
+    _READ.clear()
 
 
 def _load(path: str, project: Project) -> Page:

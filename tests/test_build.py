@@ -274,3 +274,36 @@ def test_a_page_shows_the_disagreements_it_speaks_of_as_found_when_it_was_read(
     _build(tiny_profile / "mkdocs.yml", site)
     assert 'href="disagreements/#workshop-opened"' in (site / "index.html").read_text()
     assert "disagreements/#workshop-opened" not in (site / "people/apprentices/index.html").read_text()
+
+
+def test_a_full_rebuild_in_one_process_reads_only_the_pages_that_changed(
+    tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from build_tools import outputs, plugin
+
+    plugin.forget_earlier_builds()
+    asked: list[list[str]] = []
+    read_ahead = outputs.Outputs.read_ahead
+    monkeypatch.setattr(
+        outputs.Outputs,
+        "read_ahead",
+        lambda self, job, pages: asked.append(sorted(uri for uri, _ in pages)) or read_ahead(self, job, pages),
+    )
+    site = tmp_path / "site"
+
+    def build() -> str:  # a full build, as `mkdocs serve` makes one after each change
+        config = load_config(config_file=str(tiny_profile / "mkdocs.yml"), site_dir=str(site))
+        config.plugins.on_startup(command="serve", dirty=False)
+        mkdocs_build(config)
+        config.plugins.on_shutdown()
+        return (site / "index.html").read_text() + (site / "llms-full.txt").read_text()
+
+    first = build()
+    assert build() == first
+    page = tiny_profile / "docs/index.md"
+    page.write_text(page.read_text() + "\nShe also mended watches [@quill-workshop-site].\n")
+    assert "She also mended watches" in build()
+    assert asked == [["index.md", "people/apprentices.md"], [], ["index.md"]]

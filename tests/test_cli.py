@@ -164,7 +164,8 @@ def test_bench_rebuilds_the_profile_in_a_copy_and_leaves_its_pages_alone(tiny_pr
     before = {p: p.read_bytes() for p in (tiny_profile / "docs").rglob("*.md")}
     row = bench_real_rebuild(tiny_profile / "mkdocs.yml")
     assert row is not None and row["pages"] == len(before) and row["changed_page"] == "docs/index.md"
-    assert row["seconds"] > 0 and row["rebuild_one_page_seconds"] > 0 and row["baseline_seconds"] > 0
+    assert row["seconds"] > 0 and row["baseline_seconds"] > 0
+    assert row["rebuild_one_page_seconds"] > 0 and row["full_rebuild_one_page_seconds"] > 0
     assert len(row["overhead_rounds"]) == row["rounds"] and row["overhead"] in row["overhead_rounds"]
     assert {p: p.read_bytes() for p in (tiny_profile / "docs").rglob("*.md")} == before
     assert not (tiny_profile / "site").exists()

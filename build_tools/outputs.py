@@ -209,13 +209,8 @@ class Outputs:
     def read_ahead(self, job: ReadJob, pages: list[tuple[str, str]]) -> None:
         """Start reading and checking these pages, (src_uri, path) in the order they will be asked for."""
         self.job, self.paths, self.ahead = job, dict(pages), {}
-        if self.process is not None and self.results is not None and pages:
-            self.send("read", job, pages)
-            try:
-                assert self.process.stdin is not None
-                self.process.stdin.flush()  # the helper must have all of it to begin
-            except OSError:
-                pass  # the helper is gone: the pages are read here
+        if pages:
+            self._tell("read", job, pages)  # (if the helper is gone, the pages are read here)
 
     def page(self, uri: str, wait: float = 0.0) -> ReadPage | None:
         """The page as read ahead. A page the helper is reading now is waited for (it would take
@@ -273,7 +268,8 @@ class Outputs:
         del received[:at]
 
     def _tell(self, *message: Any) -> None:
-        """A message the helper needs now (the pipe is flushed), if it is reading pages ahead."""
+        """A message about reading ahead, which the helper needs whole and now (the pipe is flushed);
+        none when pages are not read ahead."""
         if self.process is not None and self.process.stdin is not None and self.results is not None:
             try:
                 pickle.dump(message, self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)

@@ -114,9 +114,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         if self.dirty or self.outputs is None:
             self.curated = {uri: _load(path, project) for uri, path in curated}
         else:
-            self.outputs.read_ahead(
-                self._read_job(), [(uri, path) for uri, path in curated if not self._kept(uri, path)]
-            )
+            unread = [(uri, path) for uri, path in curated if not self._take_kept(uri, path)]
+            self.outputs.read_ahead(self._read_job(), unread)
         uri = self.config.sources_page
         existing = files.get_file_from_path(uri)
         if existing is not None:
@@ -270,9 +269,9 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             read = self._read_job().read(str(file.abs_src_path), self.curated.get(file.src_uri))
         return read
 
-    def _kept(self, uri: str, path: str) -> bool:
-        """Whether the page is as an earlier build in this process read it, with the same project
-        (`mkdocs serve`): then that reading is taken again, and the helper is not asked for it."""
+    def _take_kept(self, uri: str, path: str) -> bool:
+        """Take the page as an earlier build in this process read it (`mkdocs serve`), if its bytes
+        and the project are unchanged; whether it was taken (then the helper is not asked for it)."""
         kept = _READ.get(path)
         if kept is None or kept[0] is not self.project:
             return False
@@ -600,7 +599,7 @@ def _inputs_of(project: Project) -> bytes | None:
             parts.append(account.path.read_bytes() if account.path.is_file() else b"\0missing")
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         return None
-    return b"\0".join(len(part).to_bytes(8, "little") + part for part in parts)
+    return b"".join(len(part).to_bytes(8, "little") + part for part in parts)  # (each part with its length)
 
 
 def forget_earlier_builds() -> None:

@@ -7,6 +7,7 @@ claims about the same subject and attribute whose values cannot both be true.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -88,8 +89,10 @@ def normalize(text: str) -> str:
     return " ".join(w for w in re.findall(r"[a-z0-9]+(?:\.[0-9]+)?", text.lower()) if w not in STOP)
 
 
-def blocking_keys(claim: Claim, frequency: dict[str, int], limit: int) -> set[str]:
-    words = set(normalize(claim.text).split())
+def blocking_keys(claim: Claim, frequency: dict[str, int], limit: int, words: set[str] | None = None) -> set[str]:
+    """The blocks a claim goes in: its rarest words (`words`: its normalized words, when known) and values."""
+    if words is None:
+        words = set(normalize(claim.text).split())
     rare = sorted((w for w in words if frequency.get(w, 0) <= limit and len(w) > 3), key=lambda w: (frequency[w], w))
     keys = {f"w:{w}" for w in rare[:4]}
     keys.update(f"v:{v}" for v in (*claim.dates, *claim.quantities))
@@ -97,9 +100,12 @@ def blocking_keys(claim: Claim, frequency: dict[str, int], limit: int) -> set[st
     return keys
 
 
-def candidate_pairs(claims: list[Claim]) -> set[tuple[int, int]]:
-    """Pairs worth comparing: claims that share a rare word or a value (blocks over MAX_BLOCK skipped)."""
-    normalized = [set(normalize(c.text).split()) for c in claims]
+def candidate_pairs(claims: list[Claim], texts: list[str] | None = None) -> set[tuple[int, int]]:
+    """Pairs worth comparing: claims that share a rare word or a value (blocks over MAX_BLOCK skipped).
+    `texts`: the claims' normalized texts, when they are known already."""
+    if texts is None:
+        texts = [normalize(c.text) for c in claims]
+    normalized = [set(text.split()) for text in texts]
     frequency: dict[str, int] = defaultdict(int)
     for words in normalized:
         for word in words:
@@ -107,13 +113,13 @@ def candidate_pairs(claims: list[Claim]) -> set[tuple[int, int]]:
     limit = max(3, len(claims) // 100)
     blocks: dict[str, list[int]] = defaultdict(list)
     for index, claim in enumerate(claims):
-        for key in blocking_keys(claim, frequency, limit):
+        for key in blocking_keys(claim, frequency, limit, normalized[index]):
             blocks[key].append(index)
     pairs: set[tuple[int, int]] = set()
     # Identical wording: chain the repeats (linear), the clustering joins them all.
     exact: dict[str, list[int]] = defaultdict(list)
-    for index, claim in enumerate(claims):
-        exact[normalize(claim.text)].append(index)
+    for index, text in enumerate(texts):
+        exact[text].append(index)
     for members in exact.values():
         pairs.update(zip(members, members[1:], strict=False))
     for members in blocks.values():
@@ -127,11 +133,21 @@ def candidate_pairs(claims: list[Claim]) -> set[tuple[int, int]]:
 
 def similar(a: str, b: str) -> bool:
     """Two normalized claim texts say the same thing."""
-    if min(len(a.split()), len(b.split())) < 4:
+    (count_a, sorted_a), (count_b, sorted_b) = _tokens(a), _tokens(b)
+    if min(count_a, count_b) < 4:
         return a == b
-    return fuzz.token_sort_ratio(a, b) >= MATCH_SCORE or (
-        fuzz.token_set_ratio(a, b) >= 95 and min(len(a), len(b)) >= 0.6 * max(len(a), len(b))
+    # fuzz.ratio of the words sorted is token_sort_ratio, with each text's words sorted once, not once
+    # per pair. With a cutoff, rapidfuzz stops as soon as the score cannot reach it (and returns 0).
+    return fuzz.ratio(sorted_a, sorted_b, score_cutoff=MATCH_SCORE) >= MATCH_SCORE or (
+        min(len(a), len(b)) >= 0.6 * max(len(a), len(b)) and fuzz.token_set_ratio(a, b, score_cutoff=95) >= 95
     )
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _tokens(text: str) -> tuple[int, str]:
+    """A normalized text's number of words, and its words sorted (a claim is compared many times)."""
+    words = text.split()
+    return len(words), " ".join(sorted(words))
 
 
 def same_claim(a: Claim, b: Claim, a_text: str, b_text: str) -> bool:
@@ -154,7 +170,7 @@ def cluster_claims(claims: list[Claim], pairs: Iterable[tuple[int, int]] | None 
             i = parent[i]
         return i
 
-    for left, right in pairs if pairs is not None else candidate_pairs(claims):
+    for left, right in pairs if pairs is not None else candidate_pairs(claims, texts):
         if same_claim(claims[left], claims[right], texts[left], texts[right]):
             parent[find(left)] = find(right)
     groups: dict[int, list[Claim]] = defaultdict(list)

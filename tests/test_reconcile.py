@@ -156,6 +156,37 @@ def test_mentions_are_those_of_the_full_scan() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("built the brass gearbox for the clock tower in 2004", "in 2004 built the brass gearbox for the clock tower"),
+        ("zeta alpha beta gamma delta", "alpha beta gamma delta zeta"),  # same words, only the order differs
+        ("alpha beta gamma delta epsilon quickly", "epsilon delta gamma beta alpha slowly"),  # alike once sorted
+        ("alpha beta gamma delta", "alpha beta gamma delta epsilon zeta eta theta iota kappa"),
+        ("alpha beta gamma delta", "epsilon alpha beta gamma delta"),  # one holds the other's words
+        ("founded the company in 2015 with ten others", "left the company in 2017 for a new lab"),
+        ("a b c", "a b c"),
+        ("a b c", "c b a"),  # under four words: only the same text is the same claim
+        ("born in bratislava slovakia in 1986", "born in bratislava czechoslovakia in 1986 moved to toronto"),
+    ],
+)
+def test_similar_is_the_token_ratios_it_stands_for(a: str, b: str) -> None:
+    # similar() sorts each text's words once and stops early with a cutoff: it must decide as the
+    # plain definition does.
+    from rapidfuzz import fuzz
+
+    from build_tools.reconcile import MATCH_SCORE, similar
+
+    def plain(x: str, y: str) -> bool:
+        if min(len(x.split()), len(y.split())) < 4:
+            return x == y
+        return fuzz.token_sort_ratio(x, y) >= MATCH_SCORE or (
+            fuzz.token_set_ratio(x, y) >= 95 and min(len(x), len(y)) >= 0.6 * max(len(x), len(y))
+        )
+
+    assert similar(a, b) == similar(b, a) == plain(a, b)
+
+
 def test_flattened_tables_are_rebuilt_into_rows() -> None:
     text = (
         "| Phase |\nRole |\n| 2011 - 2016 |\nPhD Candidate |\n| 2016 - 2017 |\nResearch Scientist |\nAfter the table.\n"

@@ -208,7 +208,9 @@ def _facets(
 ) -> list[Facet]:
     facets: list[Facet] = []
     default = gazetteer.default_subject
-    events = [(m.start(), _EVENT_NAMES[m.lastgroup]) for m in _EVENTS.finditer(text) if m.lastgroup]
+    events: list[tuple[int, str]] = []  # (only a date that is not a range looks for an event word)
+    if any(not date.is_range for date in dates):
+        events = [(m.start(), _EVENT_NAMES[m.lastgroup]) for m in _EVENTS.finditer(text) if m.lastgroup]
     for date in dates:
         attribute = "period" if date.is_range else _nearest_event(events, date.offset, 80)
         window = 60 if date.is_range else 80

@@ -42,9 +42,9 @@ class AccountIndex:
             if not account.path.is_file():
                 continue  # reported as A003 by the account checks
             words = list(_words(account.read_text(), 1))
+            texts = [word for word, _ in words]
             for i in range(len(words) - RUN + 1):
-                key = " ".join(w for w, _ in words[i : i + RUN])
-                self.runs.setdefault(key, (account.id, words[i][1]))
+                self.runs.setdefault(" ".join(texts[i : i + RUN]), (account.id, words[i][1]))
 
     def __bool__(self) -> bool:
         return bool(self.runs)

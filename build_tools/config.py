@@ -26,3 +26,7 @@ class ProvenanceConfig(base.Config):
     agent_outputs = c.Type(bool, default=True)
     # Per-check severity, e.g. {C202: error, R020: off}: error, warning, note or off.
     severity = c.Type(dict, default={})
+    # Keep the checks of the registry, accounts and pages for the next build (as mkdocs-material's
+    # plugins keep theirs): a build whose inputs, code and day are unchanged takes them from there.
+    cache = c.Type(bool, default=True)
+    cache_dir = c.Type(str, default=".cache/plugin/provenance")  # relative to mkdocs.yml

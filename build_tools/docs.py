@@ -192,7 +192,7 @@ def load_page(path: Path, root: Path, data: bytes | None = None) -> Page:
     repository is refused (F005), not read."""
     root = Path(_real_folder(str(root)))
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
-    if not _real_path(path).is_relative_to(root):
+    if not inside(path, root):
         page = Page(path=path, rel_path=rel)
         page.error, page.error_code = (1, "is a link to a file outside the repository; copy the content in"), "F005"
         return page
@@ -206,6 +206,11 @@ _real_folder = functools.lru_cache(maxsize=4096)(os.path.realpath)
 
 def forget_folders() -> None:
     _real_folder.cache_clear()
+
+
+def inside(path: Path, root: Path) -> bool:
+    """Whether the file at `path`, its links followed, is in the folder `root`."""
+    return _real_path(path).is_relative_to(_real_folder(str(root)))
 
 
 def _real_path(path: Path) -> Path:

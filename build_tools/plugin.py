@@ -16,10 +16,10 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_relative_url
 
-from build_tools import agents, checks, claims, csp, guard, jsonld, outputs, reconcile, render, wording
+from build_tools import agents, cache, checks, claims, csp, guard, jsonld, outputs, reconcile, render, wording
 from build_tools.config import ProvenanceConfig
 from build_tools.diagnostics import Diagnostic
-from build_tools.docs import Page, find_citations, forget_folders, load_page, parse_page_text
+from build_tools.docs import Page, find_citations, forget_folders, inside, load_page, parse_page_text
 from build_tools.project import Project, SettingsError, load_project, settings_from_options
 
 log = get_plugin_logger(__name__)
@@ -52,6 +52,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.as_read: set[str] = set()  # pages whose twin is made from the page the helper read
         self.unchanged: set[str] = set()  # pages a dirty build did not render
         self.outputs: outputs.Outputs | None = None
+        self.cache_dir: Path | None = None  # where checks are kept for the next build (None: not kept)
+        self.page_paths: list[str] = []  # every curated page of this build, by path
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dirty = dirty
@@ -75,19 +77,24 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.errors = 0
         self.twins = {}
         project = load_project(settings, with_pages=False)
-        key = _inputs_of(project)
+        inputs = _inputs_of(project)
+        key = cache.key_of(inputs) if inputs is not None else None
+        self.cache_dir = settings.root / self.config.cache_dir if self.config.cache and key else None
         kept = _CHECKED.get(str(settings.root))
-        if kept is not None and key is not None and kept.key == key:  # nothing they depend on changed
-            project, project_checks = kept.project, kept.findings
-            self.context, self.wording, self.report = kept.context, kept.wording, kept.report
-        else:
-            project_checks = checks.run_all(project)
-            self.context = checks.conflict_context(project)
-            self.wording = wording.AccountIndex(project.accounts)
-            self.report = reconcile.report(project) if self.context is not None else None
-            _CHECKED[str(settings.root)] = _Checked(
-                key, project, project_checks, self.context, self.wording, self.report
-            )  # fmt: skip
+        if kept is None or key is None or kept.key != key:  # something they depend on changed
+            kept = self._cached_checks(key) or _Checked(
+                key,
+                project,
+                checks.run_all(project),
+                checks.conflict_context(project),
+                wording.AccountIndex(project.accounts),
+            )
+            if kept.report is None and kept.context is not None:
+                kept.report = reconcile.report(project)
+            _CHECKED[str(settings.root)] = kept
+        kept.project.settings = settings  # (the same, but perhaps for the site folder)
+        project, project_checks = kept.project, kept.findings
+        self.context, self.wording, self.report = kept.context, kept.wording, kept.report
         self.project = project
         account_paths = {account.rel_path for account in self.project.accounts}
         self.account_findings = [d for d in project_checks if d.path in account_paths]
@@ -109,6 +116,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             if not f.generated_by and f.abs_src_path
         ]  # fmt: skip
         self.curated, self.pending = {}, {}
+        self.page_paths = [path for _, path in curated]
         # A dirty build renders only changed pages, so nothing would overlap the reading: every page is
         # parsed here, with what earlier builds parsed kept.
         if self.dirty or self.outputs is None:
@@ -273,8 +281,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         """Take the page as an earlier build in this process read it (`mkdocs serve`), if its bytes
         and the project are unchanged; whether it was taken (then the helper is not asked for it)."""
         kept = _READ.get(path)
-        if kept is None or kept[0] is not self.project:
-            return False
+        if kept is None or kept[0] is not self.project or not inside(Path(path), self.project.settings.root):
+            return False  # (a page that became a link out of the repository is read again, and refused)
         try:
             digest = outputs.source_digest(Path(path).read_bytes())
         except OSError:
@@ -284,6 +292,42 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.pending[uri] = replace(kept[1], ahead=False)  # (the helper does not have it this time)
         self.curated[uri] = kept[1].page
         return True
+
+    def _cached_checks(self, key: bytes | None) -> _Checked | None:
+        """The project's checks as an earlier build kept them on disk under the same key, with its
+        pages' (each taken again only if its bytes are unchanged, see _take_kept)."""
+        if self.cache_dir is None or key is None:
+            return None
+        kept = cache.load(self.cache_dir / "project.pickle", key)
+        if not isinstance(kept, _Checked) or kept.key != key:
+            return None
+        pages = cache.load(self.cache_dir / "pages.pickle", key)
+        found = set()
+        for path, read in pages.items() if isinstance(pages, dict) else ():
+            if isinstance(path, str) and isinstance(read, outputs.ReadPage) and read.digest is not None:
+                _READ[path] = (kept.project, read)
+                found.add((path, read.digest))
+        _SAVED[str(self.cache_dir)] = (key, frozenset(found))
+        return kept
+
+    def _save_checks(self) -> None:
+        """Keep the project's checks and its pages' on disk for the next build, where they changed."""
+        checked = _CHECKED.get(str(self._project().settings.root))
+        if self.cache_dir is None or self.dirty or checked is None or checked.project is not self.project:
+            return
+        pages = {}
+        for path in self.page_paths:
+            kept = _READ.get(path)
+            if kept is not None and kept[0] is self.project:
+                pages[path] = kept[1]
+        found = frozenset((path, read.digest) for path, read in pages.items())
+        saved_key, saved_pages = _SAVED.get(str(self.cache_dir), (None, frozenset()))
+        if saved_key == checked.key and saved_pages == found:
+            return
+        if saved_key != checked.key and not cache.store(self.cache_dir / "project.pickle", checked.key, checked):
+            return
+        if cache.store(self.cache_dir / "pages.pickle", checked.key, pages):
+            _SAVED[str(self.cache_dir)] = (checked.key, found)
 
     def _read_job(self) -> outputs.ReadJob:
         project = self._project()
@@ -426,6 +470,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         self._take_all()  # pages read ahead that MkDocs did not render (their findings are not reported)
         self.pending = {}
+        self._save_checks()  # (every page is read by now; kept even when the build fails below)
         if self.errors:
             raise PluginError(f"{self.errors} citation or source errors (listed above); the site was not written")
         return env
@@ -576,25 +621,31 @@ _READ: dict[str, tuple[Project, outputs.ReadPage]] = {}
 class _Checked:
     """A project's registry, accounts, register and gazetteer as checked and reconciled by a build."""
 
-    key: bytes | None  # what they were made from (see _inputs_of)
+    key: bytes | None  # what they were made from (cache.key_of _inputs_of)
     project: Project
     findings: list[Diagnostic]
     context: guard.ConflictContext | None
     wording: wording.AccountIndex
-    report: dict | None  # type: ignore[type-arg]
+    report: dict | None = None  # type: ignore[type-arg]
 
 
 # And the last build's checks of the project itself, by repository: a rebuild in `mkdocs serve` (or a
 # dirty build) whose registry, accounts, register and gazetteer have not changed reuses them (the
-# reconciliation of five accounts, 1,300 lines, and their wording index take about 0.7 s).
+# reconciliation of five accounts, 1,300 lines, and their wording index take about half a second).
+# Builds in other processes find them on disk (the `cache` option, see _cached_checks).
 _CHECKED: dict[str, _Checked] = {}
+# What each cache folder holds, as far as this process knows (key, (page path, digest) pairs): a build
+# that changed nothing in it does not write it again.
+_SAVED: dict[str, tuple[bytes | None, frozenset[tuple[str, bytes | None]]]] = {}
 
 
 def _inputs_of(project: Project) -> bytes | None:
     """Everything the project's own checks read: the project as loaded (settings, registry, register,
     gazetteer, the accounts' metadata) and each account's bytes. None when it cannot be told."""
     try:
-        parts = [pickle.dumps(project, protocol=pickle.HIGHEST_PROTOCOL)]
+        # (Not the site folder: no check looks at it, and each `build` writes into a fresh one.)
+        unsited = replace(project, settings=replace(project.settings, site_dir=Path()))
+        parts = [pickle.dumps(unsited, protocol=pickle.HIGHEST_PROTOCOL)]
         for account in project.accounts:
             parts.append(account.path.read_bytes() if account.path.is_file() else b"\0missing")
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
@@ -608,6 +659,7 @@ def forget_earlier_builds() -> None:
     _PARSED.clear()
     _CHECKED.clear()
     _READ.clear()
+    _SAVED.clear()
 
 
 def _load(path: str, project: Project) -> Page:

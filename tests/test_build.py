@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 
 from build_tools.cli import main
 
-from conftest import ROOT
+from conftest import ROOT, tree
 
 
 def _build(config: Path, site: Path) -> None:
@@ -200,6 +200,119 @@ def test_twin_numbers_citations_on_a_page_with_attribute_lists(tiny_profile: Pat
     twin = (tmp_path / "site/index.html.md").read_text()
     assert "## Workshop\n" in twin and "{:" not in twin
     assert "in March 2001 [1]" in twin and "@quill" not in twin.split("## References")[0]
+
+
+def _mkdocs_build(config_file: Path, site: Path, command: str = "build") -> str:
+    """A build by MkDocs itself, in this process (as `mkdocs build` or `mkdocs serve` makes one):
+    'built', or 'failed: ' and why."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    config = load_config(config_file=str(config_file), site_dir=str(site))
+    config.plugins.on_startup(command=command, dirty=False)
+    try:
+        mkdocs_build(config)
+    except Exception as exc:  # the build fails on an error finding; what it said is what counts
+        return f"failed: {exc}"
+    finally:
+        config.plugins.on_shutdown()
+    return "built"
+
+
+def _count_checks(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], list[list[str]]]:
+    """Each time the project's checks run, and the pages each build asks its helper to read."""
+    from build_tools import checks, outputs
+
+    runs: list[int] = []
+    asked: list[list[str]] = []
+    run_all, read_ahead = checks.run_all, outputs.Outputs.read_ahead
+    monkeypatch.setattr(checks, "run_all", lambda project: runs.append(1) or run_all(project))
+    monkeypatch.setattr(
+        outputs.Outputs,
+        "read_ahead",
+        lambda self, job, pages: asked.append(sorted(uri for uri, _ in pages)) or read_ahead(self, job, pages),
+    )
+    return runs, asked
+
+
+def test_a_new_build_takes_the_checks_an_earlier_one_kept_on_disk_while_nothing_changed(
+    tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from build_tools import plugin
+
+    runs, asked = _count_checks(monkeypatch)
+    for name in ("first", "second"):  # (each `build` writes into a fresh folder, swapped in at the end)
+        plugin.forget_earlier_builds()  # as a new process starts
+        _build(tiny_profile / "mkdocs.yml", tmp_path / name)
+    assert (tiny_profile / ".cache/plugin/provenance/project.pickle").is_file()
+    assert len(runs) == 3  # the command's own checks, each time; the plugin's only the first time
+    assert asked == [["index.md", "people/apprentices.md"], []]
+    assert tree(tmp_path / "second") == tree(tmp_path / "first")
+
+    page = tiny_profile / "docs/index.md"
+    page.write_text(page.read_text() + "\nShe also mended watches [@quill-workshop-site].\n")
+    plugin.forget_earlier_builds()
+    assert _mkdocs_build(tiny_profile / "mkdocs.yml", tmp_path / "third") == "built"
+    assert len(runs) == 3 and asked[-1] == ["index.md"]  # only the page that changed is read again
+    assert "She also mended watches" in (tmp_path / "third/index.html").read_text()
+
+    account = tiny_profile / "sources/accounts/quill-digest.txt"
+    account.write_text(account.read_text() + "\nOne more line.\n")
+    plugin.forget_earlier_builds()
+    assert _mkdocs_build(tiny_profile / "mkdocs.yml", tmp_path / "fourth").startswith("failed")
+    assert len(runs) == 4 and asked[-1] == ["index.md", "people/apprentices.md"]  # an input changed
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "other key", "a folder"])
+def test_a_cache_that_cannot_be_used_is_worked_out_again(
+    tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    from build_tools import plugin
+
+    runs, _ = _count_checks(monkeypatch)
+    plugin.forget_earlier_builds()
+    assert _mkdocs_build(tiny_profile / "mkdocs.yml", tmp_path / "first") == "built"
+    kept = tiny_profile / ".cache/plugin/provenance/project.pickle"
+    data = kept.read_bytes()
+    if damage == "a folder":
+        kept.unlink()
+        kept.mkdir()
+    else:
+        kept.write_bytes(
+            {"truncated": data[: len(data) // 2], "garbage": data[:32] + b"not a pickle", "other key": b"x" + data[1:]}[
+                damage
+            ]
+        )
+    plugin.forget_earlier_builds()
+    assert _mkdocs_build(tiny_profile / "mkdocs.yml", tmp_path / "second") == "built"
+    assert len(runs) == 2
+    assert tree(tmp_path / "second") == tree(tmp_path / "first")
+
+
+def test_cache_false_keeps_nothing_on_disk(tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from build_tools import plugin
+
+    config = tiny_profile / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  - provenance\n", "  - provenance:\n      cache: false\n"))
+    runs, _ = _count_checks(monkeypatch)
+    for name in ("first", "second"):
+        plugin.forget_earlier_builds()
+        assert _mkdocs_build(config, tmp_path / name) == "built"
+    assert len(runs) == 2 and not (tiny_profile / ".cache").exists()
+
+
+def test_a_kept_page_that_became_a_link_out_of_the_repository_is_refused(tiny_profile: Path, tmp_path: Path) -> None:
+    from build_tools import plugin
+
+    plugin.forget_earlier_builds()
+    assert _mkdocs_build(tiny_profile / "mkdocs.yml", tmp_path / "first") == "built"
+    page = tiny_profile / "docs/people/apprentices.md"
+    outside = tmp_path / "elsewhere.md"
+    outside.write_bytes(page.read_bytes())  # the same bytes: only where they are has changed
+    page.unlink()
+    page.symlink_to(outside)
+    plugin.forget_earlier_builds()
+    assert _mkdocs_build(tiny_profile / "mkdocs.yml", tmp_path / "second").startswith("failed")
 
 
 def test_a_rebuild_reuses_the_projects_checks_until_an_input_changes(

@@ -9,14 +9,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from build_tools.bench import generate_corpus
 from build_tools.cli import main
 
-from conftest import ROOT
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+from conftest import ROOT, tree
 
 
 def test_two_builds_of_the_same_commit_are_byte_identical(tmp_path: Path) -> None:
@@ -27,7 +25,7 @@ def test_two_builds_of_the_same_commit_are_byte_identical(tmp_path: Path) -> Non
         assert main(["-f", str(ROOT / "mkdocs.yml"), "build", "--site-dir", str(tmp_path / "b")]) == 0
     finally:
         (ROOT / "llms.txt").write_text(committed)
-    first, second = _tree(tmp_path / "a"), _tree(tmp_path / "b")
+    first, second = tree(tmp_path / "a"), tree(tmp_path / "b")
     assert first.keys() == second.keys()
     differing = [name for name in first if first[name] != second[name]]
     assert differing == []
@@ -38,7 +36,7 @@ def test_killed_or_interrupted_build_leaves_the_previous_site(tmp_path: Path) ->
     generate_corpus(root, 200)
     site = root / "site"
     assert main(["-f", str(root / "mkdocs.yml"), "build"]) == 0
-    before = _tree(site)
+    before = tree(site)
     (root / "docs/section-000/page-00000.md").write_text(
         "---\ntitle: Changed\ndescription: D\nconfidence: low\ndepth: low\n---\nChanged.\n"
     )
@@ -57,7 +55,7 @@ def test_killed_or_interrupted_build_leaves_the_previous_site(tmp_path: Path) ->
         log.close()
         assert process.returncode != 0
         assert "Traceback" not in (tmp_path / "build.log").read_text()
-        assert _tree(site) == before, f"site/ changed after {how!r}"
+        assert tree(site) == before, f"site/ changed after {how!r}"
         if how != signal.SIGKILL:
             assert not list(root.glob(".site.building-*")), "staging folder left behind"
     # The next build cleans what a SIGKILL left, and publishes the change.
@@ -78,3 +76,41 @@ def test_a_build_keeps_the_staging_folder_of_a_build_still_running(tmp_path: Pat
     assert main(["-f", str(root / "mkdocs.yml"), "build"]) == 0
     assert running.is_dir(), "a concurrent build's staging folder was deleted"
     assert not killed.exists(), "a dead build's staging folder was left behind"
+
+
+def test_a_kept_result_is_keyed_by_its_inputs_the_code_and_the_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime
+
+    from build_tools import cache
+
+    key = cache.key_of(b"inputs")
+    assert cache.key_of(b"inputs") == key != cache.key_of(b"inputs2")
+    assert cache.key_of(b"ab", b"c") != cache.key_of(b"a", b"bc")  # parts are told apart
+
+    tomorrow = datetime.date.fromordinal(datetime.date.today().toordinal() + 1)
+
+    class Tomorrow(datetime.date):
+        @classmethod
+        def today(cls) -> datetime.date:
+            return tomorrow
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cache.datetime, "date", Tomorrow)
+        assert cache.key_of(b"inputs") != key  # a check compares dates with today
+    with monkeypatch.context() as patch:
+        patch.setattr(cache, "_code_digest", lambda: b"other code")
+        assert cache.key_of(b"inputs") != key
+
+
+def test_a_kept_result_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
+    from build_tools import cache
+
+    key = cache.key_of(b"inputs")
+    assert cache.store(tmp_path / "kept.pickle", key, {"a": [1, 2]})
+    assert cache.load(tmp_path / "kept.pickle", key) == {"a": [1, 2]}
+    assert cache.load(tmp_path / "kept.pickle", cache.key_of(b"other")) is None
+    assert cache.load(tmp_path / "missing.pickle", key) is None
+    (tmp_path / "file").write_text("")
+    assert not cache.store(tmp_path / "file" / "kept.pickle", key, 1)  # its folder cannot be made
+    assert not cache.store(tmp_path / "lambda.pickle", key, lambda: 1)  # cannot be pickled
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "kept.pickle"]  # nothing half-written

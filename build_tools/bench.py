@@ -184,7 +184,9 @@ def main(
             f"site build {row['pages']:>6} pages: {row['seconds']} s, plain mkdocs-material {row['baseline_seconds']} s; "
             f"overhead {row['overhead']:+.1%} (median of {row['rounds']} paired rounds, "
             f"{', '.join(f'{r:+.0%}' for r in row['overhead_rounds'])}; fastest builds {row['overhead_fastest']:+.1%}; "
-            f"CPU time, helper included, {row['cpu_overhead']:+.1%}); one-page rebuild {row['rebuild_one_page_seconds']} s; "
+            f"CPU time, helper included, {row['cpu_overhead']:+.1%}); with the checks kept by the last build "
+            f"{row['warm_overhead']:+.1%} ({', '.join(f'{r:+.0%}' for r in row['warm_overhead_rounds'])}); "
+            f"one-page rebuild {row['rebuild_one_page_seconds']} s; "
             f"{row['html_kb_per_page']} KB HTML a page, search index {row['search_index_kb']} KB; "
             f"peak {row['peak_rss_mb']} MB"
         )
@@ -194,7 +196,9 @@ def main(
         print(
             f"site build of this profile ({real_build['pages']} pages): {real_build['seconds']} s, plain mkdocs-material "
             f"{real_build['baseline_seconds']} s; overhead {real_build['overhead']:+.1%} (median of {real_build['rounds']} "
-            f"paired rounds, {', '.join(f'{r:+.0%}' for r in real_build['overhead_rounds'])}); one-page rebuild "
+            f"paired rounds, {', '.join(f'{r:+.0%}' for r in real_build['overhead_rounds'])}); with the checks kept "
+            f"by the last build {real_build['warm_seconds']} s, {real_build['warm_overhead']:+.1%} "
+            f"({', '.join(f'{r:+.0%}' for r in real_build['warm_overhead_rounds'])}); one-page rebuild "
             f"{real_build['rebuild_one_page_seconds']} s dirty, {real_build['full_rebuild_one_page_seconds']} s full as "
             f"mkdocs serve makes it ({real_build['changed_page']}); peak {real_build['peak_rss_mb']} MB"
         )
@@ -408,12 +412,14 @@ def _rounds(pages: int) -> int:
 
 
 def _paired_rounds(
-    root: Path, configs: dict[str, str], rounds: int = ROUNDS
+    root: Path, configs: dict[str, str], rounds: int = ROUNDS, warm: tuple[str, ...] = ()
 ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Build the corpus once with each plugins block per round, in an order that turns each round,
     from an empty site folder with nothing remembered from earlier builds: (seconds, CPU seconds)
     by config name, a value per round. A round's builds are seconds apart: this machine is noisy
-    and drifts, so ratios are taken within a round, and their median is the figure."""
+    and drifts, so ratios are taken within a round, and their median is the figure.
+    The configs named in `warm` find the checks an earlier build kept on disk (the first round builds
+    in the order given: put a cold config with the plugin before them)."""
     names = list(configs)
     times: dict[str, list[float]] = {name: [] for name in names}
     cpu: dict[str, list[float]] = {name: [] for name in names}
@@ -421,7 +427,7 @@ def _paired_rounds(
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
             before = os.times()
-            times[name].append(_build_once(root, configs[name], root / f"site-{name}"))
+            times[name].append(_build_once(root, configs[name], root / f"site-{name}", cold=name not in warm))
             cpu[name].append(_cpu_since(before))
     return times, cpu
 
@@ -433,6 +439,7 @@ def _median_ratio(values: list[float], baselines: list[float]) -> float:
 
 PLAIN = "plugins:\n  - search\n  - awesome-pages\n"
 OURS = "plugins:\n  - search\n  - awesome-pages\n  - provenance\n"
+CACHE = ".cache/plugin/provenance"  # where the plugin keeps its checks (its `cache_dir`)
 
 
 def _site_facts(site: Path) -> dict[str, Any]:
@@ -446,15 +453,18 @@ def _site_facts(site: Path) -> dict[str, Any]:
     }
 
 
-def _build_once(root: Path, plugins: str, site: Path, dirty: bool = False) -> float:
+def _build_once(root: Path, plugins: str, site: Path, dirty: bool = False, cold: bool = True) -> float:
     """One timed MkDocs build. A clean build starts from an empty site folder, as `build` does (it
-    builds into a fresh staging folder): emptying the last build's site is not part of the build."""
+    builds into a fresh staging folder): emptying the last build's site is not part of the build.
+    A cold one also finds no checks kept on disk, as in a fresh clone."""
     if not dirty:
         if site.exists():
             shutil.rmtree(site)
         from build_tools.plugin import forget_earlier_builds
 
         forget_earlier_builds()  # a clean build parses every page afresh, as a new process would
+        if cold and "provenance" in plugins:  # (a plain build leaves the cache to the next warm one)
+            shutil.rmtree(root / CACHE, ignore_errors=True)
 
     (root / "mkdocs.yml").write_text((root / "mkdocs.base.yml").read_text() + plugins)
     return _timed_build(root / "mkdocs.yml", site, dirty)
@@ -513,14 +523,19 @@ def bench_real_rebuild(config: Path, rounds: int = 5) -> dict[str, Any] | None:
                 shutil.copytree(root / name, copy / name)
         shutil.copy2(config, copy / "mkdocs.yml")
         _without_plugin(config, copy / "mkdocs.plain.yml")
-        times: dict[str, list[float]] = {"mkdocs.yml": [], "mkdocs.plain.yml": []}
+        # The plugin's builds: cold (nothing kept on disk), and warm (the checks the last build kept).
+        times: dict[str, list[float]] = {"cold": [], "warm": [], "plain": []}
+        config_of = {"cold": "mkdocs.yml", "warm": "mkdocs.yml", "plain": "mkdocs.plain.yml"}
+        names = list(times)
         for round_ in range(rounds):
-            for name in sorted(times, reverse=bool(round_ % 2)):
+            for name in names[round_ % 3 :] + names[: round_ % 3]:  # (round 0: cold before warm)
                 shutil.rmtree(copy / "site", ignore_errors=True)
                 forget_earlier_builds()
+                if name == "cold":
+                    shutil.rmtree(copy / CACHE, ignore_errors=True)
                 with warnings.catch_warnings():  # awesome-pages on the pages only our plugin makes
                     warnings.simplefilter("ignore")
-                    times[name].append(_timed_build(copy / name, copy / "site", dirty=False))
+                    times[name].append(_timed_build(copy / config_of[name], copy / "site", dirty=False))
         shutil.rmtree(copy / "site", ignore_errors=True)
         _timed_build(copy / "mkdocs.yml", copy / "site", dirty=False)  # the site the rebuild updates
         pages = sorted((copy / "docs").rglob("*.md"))
@@ -529,7 +544,7 @@ def bench_real_rebuild(config: Path, rounds: int = 5) -> dict[str, Any] | None:
         rebuild = _timed_build(copy / "mkdocs.yml", copy / "site", dirty=True)
         page.write_text(page.read_text() + "\nAnd one more.\n")
         full_rebuild = _timed_build(copy / "mkdocs.yml", copy / "site", dirty=False)  # as `mkdocs serve` does
-    ours, plain = times["mkdocs.yml"], times["mkdocs.plain.yml"]
+    ours, warm, plain = times["cold"], times["warm"], times["plain"]
     return {
         "stage": "site build (this profile)",
         "pages": len(pages),
@@ -539,6 +554,9 @@ def bench_real_rebuild(config: Path, rounds: int = 5) -> dict[str, Any] | None:
         "overhead": _median_ratio(ours, plain),
         "rounds": rounds,
         "overhead_rounds": sorted(round(o / p - 1, 3) for o, p in zip(ours, plain, strict=True)),
+        "warm_seconds": round(min(warm), 2),
+        "warm_overhead": _median_ratio(warm, plain),
+        "warm_overhead_rounds": sorted(round(o / p - 1, 3) for o, p in zip(warm, plain, strict=True)),
         "rebuild_one_page_seconds": round(rebuild, 2),
         "full_rebuild_one_page_seconds": round(full_rebuild, 2),
         "changed_page": page.relative_to(copy).as_posix(),
@@ -561,7 +579,7 @@ def bench_build(sizes: list[int], seed: int = 1) -> list[dict[str, Any]]:
             generate_corpus(root, size, seed=seed)
             (root / "mkdocs.base.yml").write_text((root / "mkdocs.yml").read_text().split("plugins:")[0])
             rounds = _rounds(size)
-            times, cpu = _paired_rounds(root, {"plain": PLAIN, "ours": OURS}, rounds)
+            times, cpu = _paired_rounds(root, {"plain": PLAIN, "ours": OURS, "warm": OURS}, rounds, warm=("warm",))
             ratios = sorted(o / p - 1 for o, p in zip(times["ours"], times["plain"], strict=True))
             plain, ours = min(times["plain"]), min(times["ours"])
             facts = _site_facts(root / "site-ours")
@@ -580,6 +598,11 @@ def bench_build(sizes: list[int], seed: int = 1) -> list[dict[str, Any]]:
                     "overhead_rounds": [round(r, 3) for r in ratios],
                     "overhead_fastest": round(ours / plain - 1, 3),
                     "cpu_overhead": _median_ratio(cpu["ours"], cpu["plain"]),
+                    "warm_seconds": round(min(times["warm"]), 2),
+                    "warm_overhead": _median_ratio(times["warm"], times["plain"]),
+                    "warm_overhead_rounds": sorted(
+                        round(w / p - 1, 3) for w, p in zip(times["warm"], times["plain"], strict=True)
+                    ),
                     "rebuild_one_page_seconds": round(rebuild, 2),
                     **facts,
                 }

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from build_tools.cli import main
 
 
@@ -158,14 +160,36 @@ def test_coverage_all_counts_unsourced_claims_too(tiny_profile: Path, capsys) ->
     assert "quill-digest" in accounts  # an account with no source list
 
 
-def test_bench_rebuilds_the_profile_in_a_copy_and_leaves_its_pages_alone(tiny_profile: Path) -> None:
+def test_bench_builds_cold_and_warm_in_turn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from build_tools import checks
+    from build_tools.bench import OURS, PLAIN, _paired_rounds, generate_corpus
+
+    runs: list[int] = []
+    run_all = checks.run_all
+    monkeypatch.setattr(checks, "run_all", lambda project: runs.append(1) or run_all(project))
+    generate_corpus(tmp_path, 5, seed=1)
+    (tmp_path / "mkdocs.base.yml").write_text((tmp_path / "mkdocs.yml").read_text().split("plugins:")[0])
+    times, cpu = _paired_rounds(tmp_path, {"plain": PLAIN, "ours": OURS, "warm": OURS}, 3, warm=("warm",))
+    assert [len(times[name]) for name in ("plain", "ours", "warm")] == [3, 3, 3] and len(cpu["warm"]) == 3
+    assert len(runs) == 3  # the cold builds check the project; the warm ones, after them, take what was kept
+
+
+def test_bench_rebuilds_the_profile_in_a_copy_and_leaves_its_pages_alone(
+    tiny_profile: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from build_tools import checks
     from build_tools.bench import bench_real_rebuild
 
+    runs: list[int] = []
+    run_all = checks.run_all
+    monkeypatch.setattr(checks, "run_all", lambda project: runs.append(1) or run_all(project))
     before = {p: p.read_bytes() for p in (tiny_profile / "docs").rglob("*.md")}
     row = bench_real_rebuild(tiny_profile / "mkdocs.yml")
     assert row is not None and row["pages"] == len(before) and row["changed_page"] == "docs/index.md"
     assert row["seconds"] > 0 and row["baseline_seconds"] > 0
     assert row["rebuild_one_page_seconds"] > 0 and row["full_rebuild_one_page_seconds"] > 0
     assert len(row["overhead_rounds"]) == row["rounds"] and row["overhead"] in row["overhead_rounds"]
+    assert len(row["warm_overhead_rounds"]) == row["rounds"] and row["warm_overhead"] in row["warm_overhead_rounds"]
+    assert len(runs) == row["rounds"]  # each cold build checks the project; the warm ones take what was kept
     assert {p: p.read_bytes() for p in (tiny_profile / "docs").rglob("*.md")} == before
-    assert not (tiny_profile / "site").exists()
+    assert not (tiny_profile / "site").exists() and not (tiny_profile / ".cache").exists()

@@ -38,19 +38,27 @@ def run_all(project: Project) -> list[Diagnostic]:
     context = conflict_context(project)
     if context is not None:
         found.extend(check_register(project, context.comparison))  # type: ignore[arg-type]
-    cited: set[str] = set()
     index = wording.AccountIndex(project.accounts) if project.pages else None
     for page in project.pages:
         found.extend(check_page(page, project.registry, context, index))
+    if project.pages:
+        found.extend(check_whole_site(project, project.pages, context is not None))
+    return adjust(found, settings.severity)
+
+
+def check_whole_site(project: Project, pages: Iterable[Page], has_register: bool) -> Iterator[Diagnostic]:
+    """What only every page together can tell: sources nothing cites, disagreements no page discusses
+    (`has_register`: the project's register could be read)."""
+    pages = list(pages)
+    cited: set[str] = set()
+    for page in pages:
         for citation in page_citations(page)[0]:
             source = project.registry.resolve(citation.key)
             if source is not None:
                 cited.add(source.id)
-    if project.pages:
-        found.extend(check_uncited_sources(project.registry, cited))
-        if context is not None and settings.disagreements_page:
-            found.extend(check_register_discussed(project.register, project.pages, settings.disagreements_page))
-    return adjust(found, settings.severity)
+    yield from check_uncited_sources(project.registry, cited)
+    if has_register and project.settings.disagreements_page:
+        yield from check_register_discussed(project.register, pages, project.settings.disagreements_page)
 
 
 def adjust(diagnostics: Iterable[Diagnostic], severity: dict[str, str]) -> list[Diagnostic]:

@@ -471,6 +471,9 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self._take_all()  # pages read ahead that MkDocs did not render (their findings are not reported)
         self.pending = {}
         self._save_checks()  # (every page is read by now; kept even when the build fails below)
+        project = self._project()
+        found = checks.check_whole_site(project, self.curated.values(), self.context is not None)
+        self._report(checks.adjust(found, project.settings.severity))
         if self.errors:
             raise PluginError(f"{self.errors} citation or source errors (listed above); the site was not written")
         return env

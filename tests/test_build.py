@@ -356,27 +356,58 @@ def test_a_rebuild_reuses_the_projects_checks_until_an_input_changes(
     assert len(runs) == 2 and "A004" in reported  # an account's bytes changed: checked again
 
 
+# A register with one disagreement, which the tiny profile's index page speaks of (and links to no page).
+_REGISTER = (
+    "conflicts:\n"
+    "- id: workshop-opened\n"
+    "  subject: When Ada Quill opened her workshop\n"
+    "  verdict: conflict\n"
+    "  values:\n"
+    "  - value: March 2001\n"
+    "    rank: preferred\n"
+    "    reason: Her workshop's own site gives it.\n"
+    "    sources: [quill-workshop-site]\n"
+    "    phrases: [opened her workshop]\n"
+    "  - value: '2002'\n"
+    "    rank: deprecated\n"
+    "    reason: Nothing supports it.\n"
+    "    phrases: [workshop in 2002]\n"
+)
+
+
+def test_mkdocs_build_tells_what_only_the_whole_site_shows_in_the_words_check_uses(
+    tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from build_tools import checks, plugin
+    from build_tools.project import load_project, settings_from_config
+
+    registry = tiny_profile / "sources/registry.yml"
+    registry.write_text(
+        registry.read_text() + "\n- id: nobody-cites-this\n  title: Unread\n  kind: web page\n"
+        "  url: https://unread.example/\n  tier: 2\n"
+    )
+    (tiny_profile / "sources/conflicts.yml").write_text(_REGISTER)
+    reported: list[str] = []
+    report = plugin.ProvenancePlugin._report
+    monkeypatch.setattr(
+        plugin.ProvenancePlugin,
+        "_report",
+        lambda self, found: reported.extend(map(str, found)) or report(self, found),
+    )
+    plugin.forget_earlier_builds()
+    assert _mkdocs_build(tiny_profile / "mkdocs.yml", tmp_path / "site") == "built"
+    told = checks.run_all(load_project(settings_from_config(tiny_profile / "mkdocs.yml")))
+    expected = sorted(str(d) for d in told if d.code in ("R020", "K007"))
+    assert [line.split(": ")[1].split()[0] for line in expected] == ["K007", "R020"]
+    assert sorted(line for line in reported if line.split(": ")[1].split()[0] in ("R020", "K007")) == expected
+
+
 def test_a_page_shows_the_disagreements_it_speaks_of_as_found_when_it_was_read(
     tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from build_tools import plugin
 
-    (tiny_profile / "sources/conflicts.yml").write_text(
-        "conflicts:\n"
-        "- id: workshop-opened\n"
-        "  subject: When Ada Quill opened her workshop\n"
-        "  verdict: conflict\n"
-        "  values:\n"
-        "  - value: March 2001\n"
-        "    rank: preferred\n"
-        "    reason: Her workshop's own site gives it.\n"
-        "    sources: [quill-workshop-site]\n"
-        "    phrases: [opened her workshop]\n"
-        "  - value: '2002'\n"
-        "    rank: deprecated\n"
-        "    reason: Nothing supports it.\n"
-        "    phrases: [workshop in 2002]\n"
-    )
+    (tiny_profile / "sources/conflicts.yml").write_text(_REGISTER)
 
     def not_again(*args: object) -> None:
         raise AssertionError("a curated page's disagreements were worked out a second time")

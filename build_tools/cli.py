@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from build_tools import checks
-from build_tools.diagnostics import FORMATS, Diagnostic, exit_code, render, strictened, summary
+from build_tools.diagnostics import FORMATS, Diagnostic, exit_code, render, sort_diagnostics, strictened, summary
 from build_tools.docs import load_page
 from build_tools.importer import import_sources
 from build_tools.links import check_site
@@ -158,23 +158,29 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    diagnostics = checks.run_all(load_project(settings))
-    sys.stderr.write(render(diagnostics, "text"))
-    failing = [d for d in diagnostics if d.severity == "error" or (args.strict and d.severity == "warning")]
-    if failing:
-        print(f"{PROG}: error: {summary(diagnostics)}; the site was not built", file=sys.stderr)
-        return 1
     site_dir = Path(args.site_dir).resolve() if args.site_dir else settings.site_dir
-    _build_site(Path(args.config_file), site_dir, strict=args.strict)
+    diagnostics = _build_site(Path(args.config_file), site_dir, settings, strict=args.strict)
+    if diagnostics is None:
+        return 1
     print(f"{PROG}: built {settings.rel(site_dir)}/ ({summary(diagnostics)})", file=sys.stderr)
     return 0
 
 
-def _build_site(config_file: Path, site_dir: Path, *, strict: bool) -> None:
-    """Build into a fresh folder beside site_dir and swap it in only when the build succeeded."""
+def _failing(diagnostics: list[Diagnostic], strict: bool) -> bool:
+    return any(d.severity == "error" or (strict and d.severity == "warning") for d in diagnostics)
+
+
+def _build_site(config_file: Path, site_dir: Path, settings: Settings, *, strict: bool) -> list[Diagnostic] | None:
+    """Build into a fresh folder beside site_dir and swap it in only when the build succeeded: what the
+    checks found, or None when they failed it (they are printed either way).
+
+    The plugin checks every page as it builds it; its findings are printed here, as `check` prints
+    them. Without the plugin in mkdocs.yml, the checks run here first."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
+
+    from build_tools.plugin import ProvenancePlugin
 
     _quiet_mkdocs_logging()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -187,13 +193,38 @@ def _build_site(config_file: Path, site_dir: Path, *, strict: bool) -> None:
     _pin_build_date(config_file.parent)
     staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-{os.getpid()}-", dir=site_dir.parent))
     previous = signal.signal(signal.SIGTERM, _terminate)
+    diagnostics: list[Diagnostic] = []
+
+    def refused() -> None:
+        sys.stderr.write(render(diagnostics, "text"))
+        print(f"{PROG}: error: {summary(diagnostics)}; the site was not built", file=sys.stderr)
+        shutil.rmtree(staging, ignore_errors=True)
+
     try:
         config = load_config(config_file=str(config_file), site_dir=str(staging), strict=strict)
+        plugin = next((p for p in config.plugins.values() if isinstance(p, ProvenancePlugin)), None)
+        if plugin is None:
+            diagnostics = checks.run_all(load_project(settings))
+            if _failing(diagnostics, strict):
+                refused()
+                return None
         config.plugins.on_startup(command="build", dirty=False)
         try:
             mkdocs_build(config)
+        except MkDocsException:
+            if plugin is None or not _failing(plugin.findings, strict):
+                raise
+            diagnostics = sort_diagnostics(plugin.findings)  # (the plugin stopped the build on them)
+            refused()
+            return None
         finally:
             config.plugins.on_shutdown()
+        if plugin is not None:
+            diagnostics = sort_diagnostics(plugin.findings)
+            if _failing(diagnostics, strict):
+                refused()
+                return None
+        sys.stderr.write(render(diagnostics, "text"))
         broken = [
             Diagnostic(
                 f"{site_dir.name}/{b.page}",
@@ -220,6 +251,7 @@ def _build_site(config_file: Path, site_dir: Path, *, strict: bool) -> None:
         site_dir.rename(old)
     staging.rename(site_dir)
     shutil.rmtree(old, ignore_errors=True)
+    return diagnostics
 
 
 def _alive(pid: str) -> bool:

@@ -53,6 +53,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.unchanged: set[str] = set()  # pages a dirty build did not render
         self.outputs: outputs.Outputs | None = None
         self.cache_dir: Path | None = None  # where checks are kept for the next build (None: not kept)
+        self.findings: list[Diagnostic] = []  # everything this build's checks found (as `check` finds it)
         self.page_paths: list[str] = []  # every curated page of this build, by path
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -75,6 +76,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         if self.outputs is None:  # started first: the helper's start-up overlaps the work below
             self.outputs = outputs.Outputs()
         self.errors = 0
+        self.findings = []
         self.twins = {}
         project = load_project(settings, with_pages=False)
         inputs = _inputs_of(project)
@@ -551,6 +553,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
     def _report(self, diagnostics: list[Diagnostic]) -> None:
         if not diagnostics:
             return
+        self.findings.extend(diagnostics)
         for diagnostic in sorted(set(diagnostics), key=Diagnostic.sort_key):
             if diagnostic.severity == "error":
                 self.errors += 1

@@ -68,6 +68,26 @@ def test_failed_build_leaves_the_previous_site(tiny_profile: Path, capsys) -> No
     assert "C101 error" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("plugin", [True, False])
+def test_build_prints_what_check_prints_and_strict_refuses_warnings(tiny_profile: Path, capsys, plugin: bool) -> None:  # type: ignore[no-untyped-def]
+    config = tiny_profile / "mkdocs.yml"
+    if not plugin:  # the checks run before the build, as the plugin is not there to run them
+        config.write_text(config.read_text().replace("  - provenance\n", ""))
+    site = tiny_profile / "site"
+    assert main(["-f", str(config), "check"]) == 0
+    checked = capsys.readouterr().out
+    assert "C204 warning" in checked  # (the fixture's apprentices page rests on a tier-3 blog only)
+    assert main(["-f", str(config), "build"]) == 0
+    err = capsys.readouterr().err
+    assert checked in err and "build_tools: built site/ (0 errors, 2 warnings in 2 files (3 notes))" in err
+    before = (site / "index.html").read_bytes()
+    (tiny_profile / "docs/index.md").write_text((tiny_profile / "docs/index.md").read_text() + "\nA new line.\n")
+    assert main(["-f", str(config), "build", "--strict"]) == 1
+    err = capsys.readouterr().err
+    assert "C204 warning" in err and "2 warnings in 2 files (3 notes); the site was not built" in err
+    assert (site / "index.html").read_bytes() == before and not list(tiny_profile.glob(".site.*"))
+
+
 def test_per_check_severity_from_mkdocs_yml(tiny_profile: Path) -> None:
     config = tiny_profile / "mkdocs.yml"
     # The fixture's apprentices page rests on a tier-3 blog only: C204 is a warning by default.

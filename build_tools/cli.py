@@ -212,10 +212,12 @@ def _build_site(config_file: Path, site_dir: Path, settings: Settings, *, strict
         try:
             mkdocs_build(config)
         except MkDocsException:
-            if plugin is None or not _failing(plugin.findings, strict):
+            if plugin is not None:
+                diagnostics = sort_diagnostics(plugin.findings)
+            if not _failing(diagnostics, strict):
+                sys.stderr.write(render(diagnostics, "text"))  # (what failed the build is said below)
                 raise
-            diagnostics = sort_diagnostics(plugin.findings)  # (the plugin stopped the build on them)
-            refused()
+            refused()  # the plugin stopped the build on them
             return None
         finally:
             config.plugins.on_shutdown()

@@ -88,6 +88,20 @@ def test_build_prints_what_check_prints_and_strict_refuses_warnings(tiny_profile
     assert (site / "index.html").read_bytes() == before and not list(tiny_profile.glob(".site.*"))
 
 
+def test_a_build_mkdocs_stops_for_its_own_reasons_still_prints_the_findings(tiny_profile: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    config = tiny_profile / "mkdocs.yml"
+    config.write_text(
+        config.read_text().replace("  - provenance\n", "  - provenance:\n      severity: {C204: note, C302: note}\n")
+    )
+    config.write_text(config.read_text() + "validation:\n  links:\n    not_found: warn\n")
+    page = tiny_profile / "docs/index.md"
+    page.write_text(page.read_text() + "\nSee [her shop](no-such-page.md).\n")  # MkDocs warns; --strict aborts
+    assert main(["-f", str(config), "build", "--strict"]) == 2
+    err = capsys.readouterr().err
+    assert "C204 note" in err and "the site was not built" in err and "Traceback" not in err
+    assert not (tiny_profile / "site").exists() and not list(tiny_profile.glob(".site.*"))
+
+
 def test_per_check_severity_from_mkdocs_yml(tiny_profile: Path) -> None:
     config = tiny_profile / "mkdocs.yml"
     # The fixture's apprentices page rests on a tier-3 blog only: C204 is a warning by default.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
+import importlib.metadata
 import os
 import pickle
 import sys
@@ -24,7 +25,9 @@ from pathlib import Path
 from typing import Any
 
 _DIGEST = 32  # bytes of key at the head of each file, before the pickle
-_LIBRARIES = ("rapidfuzz", "yaml")  # libraries whose behaviour the kept results depend on
+# Distributions whose behaviour the kept results depend on (read from their metadata: importing
+# beautifulsoup4 only to ask its version would cost more than the rest of the key).
+_LIBRARIES = ("rapidfuzz", "PyYAML", "beautifulsoup4")
 
 
 def key_of(*parts: bytes) -> bytes:
@@ -42,8 +45,11 @@ def _code_digest() -> bytes:
     """This package's source files and the versions of what it runs on."""
     digest = hashlib.blake2b(sys.version.encode(), digest_size=_DIGEST)
     for name in _LIBRARIES:
-        module = sys.modules.get(name) or __import__(name)
-        digest.update(f"\0{name} {getattr(module, '__version__', '')}".encode())
+        try:
+            version = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            version = "?"
+        digest.update(f"\0{name} {version}".encode())
     package = Path(__file__).parent
     for path in sorted(package.glob("*.py")):
         digest.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())

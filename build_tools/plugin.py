@@ -43,6 +43,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.wording: wording.AccountIndex | None = None
         self.twin_of: dict[str, str] = {}
         self.dirty = False
+        self.command = "build"
         self.files: Files | None = None
         self.curated: dict[str, Page] = {}  # every curated page, as read for this build
         self.pending: dict[str, outputs.ReadPage] = {}  # read, not yet rendered
@@ -58,6 +59,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dirty = dirty
+        self.command = command
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").parent
@@ -526,7 +528,9 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             data = agents.conflicts_json(self.report, site_url)
             (site / "conflicts.json").write_text(agents.dumps(data), encoding="utf-8")
             (site / "conflicts.schema.json").write_text(agents.dumps(agents.CONFLICTS_SCHEMA), encoding="utf-8")
-        if self.config.llms_txt_copy:
+        # (Not from `mkdocs serve`: it sets site_url to the preview server's address, which the
+        # repository's copy must not take.)
+        if self.config.llms_txt_copy and self.command != "serve":
             Path(project.settings.root, self.config.llms_txt_copy).write_text(text, encoding="utf-8")
         self._finish_outputs()
 

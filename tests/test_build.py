@@ -408,6 +408,25 @@ def test_a_page_shows_the_disagreements_it_speaks_of_as_found_when_it_was_read(
     assert "disagreements/#workshop-opened" not in (site / "people/apprentices/index.html").read_text()
 
 
+def test_mkdocs_serve_leaves_the_repositorys_llms_txt_alone(tiny_profile: Path, tmp_path: Path) -> None:
+    from build_tools import plugin
+
+    config = tiny_profile / "mkdocs.yml"
+    config.write_text(
+        config.read_text().replace("  - provenance\n", "  - provenance:\n      llms_txt_copy: llms.txt\n")
+    )
+    plugin.forget_earlier_builds()
+    assert _mkdocs_build(config, tmp_path / "site") == "built"
+    copy = (tiny_profile / "llms.txt").read_text()
+    assert "https://quill.example/" in copy
+    config.write_text(config.read_text() + "dev_addr: 127.0.0.1:8765\n")
+    site_url = "site_url: https://quill.example/"
+    config.write_text(config.read_text().replace(site_url, "site_url: http://127.0.0.1:8765/"))  # as serve sets it
+    assert _mkdocs_build(config, tmp_path / "served", command="serve") == "built"
+    assert "http://127.0.0.1:8765/" in (tmp_path / "served/llms.txt").read_text()
+    assert (tiny_profile / "llms.txt").read_text() == copy
+
+
 def test_a_full_rebuild_in_one_process_reads_only_the_pages_that_changed(
     tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

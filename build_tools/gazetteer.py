@@ -63,22 +63,22 @@ class Gazetteer:
             self._first_words = {m.group(0) for a in self.aliases if (m := _TOKEN.match(a))}
             self._pattern = _TOKEN
         spans = [m.span() for m in _TOKEN.finditer(text)]
+        first_words = self._first_words
+        candidates = [
+            i for i, (a, b) in enumerate(spans) if text[a:b].lower() in first_words or not text[a:b].isascii()
+        ]
         found: list[Mention] = []
-        index = 0
-        while index < len(spans):
-            word = text[spans[index][0] : spans[index][1]]
-            if word.isascii() and word.lower() not in self._first_words:
-                index += 1
+        free = 0  # the first word not inside a name found already
+        for index in candidates:
+            if index < free:
                 continue
             for size in range(min(self._longest, len(spans) - index), 0, -1):
                 start, end = spans[index][0], spans[index + size - 1][1]
                 entity = self.aliases.get(text[start:end].lower())
                 if entity is not None and _boundary(text, start, end):
                     found.append(Mention(entity, start, end))
-                    index += size
+                    free = index + size
                     break
-            else:
-                index += 1
         return found
 
 

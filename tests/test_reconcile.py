@@ -134,6 +134,7 @@ def test_mentions_are_those_of_the_full_scan() -> None:
             ("Tesla", ["Tesla Inc", "tesla autopilot team"]),
             ("Open AI", ["OpenAI", "openai.com"]),
             ("Ελλάς", ["ΟΔΟΣ Α", "ΑΒΓΣ'Δ"]),  # (Σ lower-cases to ς or σ by what follows it)
+            ("Autopilot", []),  # (inside a longer name, it is not a mention of its own)
         ):
             made.add(name, "organization", aliases)
         return made

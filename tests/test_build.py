@@ -313,9 +313,12 @@ def test_cache_false_keeps_nothing_on_disk(tiny_profile: Path, tmp_path: Path, m
     assert len(runs) == 2 and not (tiny_profile / ".cache").exists()
 
 
-def test_a_kept_page_that_became_a_link_out_of_the_repository_is_refused(tiny_profile: Path, tmp_path: Path) -> None:
+def test_a_kept_page_that_became_a_link_out_of_the_repository_is_refused(
+    tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from build_tools import plugin
 
+    reported = _reported(monkeypatch)
     plugin.forget_earlier_builds()
     assert _mkdocs_build(tiny_profile / "mkdocs.yml", tmp_path / "first") == "built"
     page = tiny_profile / "docs/people/apprentices.md"
@@ -325,6 +328,7 @@ def test_a_kept_page_that_became_a_link_out_of_the_repository_is_refused(tiny_pr
     page.symlink_to(outside)
     plugin.forget_earlier_builds()
     assert _mkdocs_build(tiny_profile / "mkdocs.yml", tmp_path / "second").startswith("failed")
+    assert any(line.startswith("docs/people/apprentices.md:1: F005 error") for line in reported)
 
 
 def test_a_rebuild_reuses_the_projects_checks_until_an_input_changes(

@@ -27,6 +27,12 @@ from build_tools.registry import Registry, Source
 
 def run_all(project: Project) -> list[Diagnostic]:
     """Every check over a loaded project, with what loading found."""
+    context = conflict_context(project)
+    return check_project(project, context) + check_pages(project, context)
+
+
+def check_project(project: Project, context: ConflictContext | None) -> list[Diagnostic]:
+    """What loading the project found, and the checks of its accounts, registry and register."""
     settings = project.settings
     meta_rel = settings.rel(settings.accounts_path)
     found: list[Diagnostic] = list(project.diagnostics)
@@ -35,15 +41,24 @@ def run_all(project: Project) -> list[Diagnostic]:
     found.extend(check_registry_aliases(project.registry, project.accounts))
     found.extend(check_registry_fields(project.registry))
     found.extend(check_registry_duplicates(project.registry))
-    context = conflict_context(project)
     if context is not None:
         found.extend(check_register(project, context.comparison))  # type: ignore[arg-type]
-    index = wording.AccountIndex(project.accounts) if project.pages else None
+    return adjust(found, settings.severity)
+
+
+def check_pages(
+    project: Project, context: ConflictContext | None, index: wording.AccountIndex | None = None
+) -> list[Diagnostic]:
+    """The checks of each of the project's pages, and of all of them together (`index`: the accounts'
+    wording, when it is indexed already)."""
+    if not project.pages:
+        return []
+    index = index if index is not None else wording.AccountIndex(project.accounts)
+    found: list[Diagnostic] = []
     for page in project.pages:
         found.extend(check_page(page, project.registry, context, index))
-    if project.pages:
-        found.extend(check_whole_site(project, project.pages, context is not None))
-    return adjust(found, settings.severity)
+    found.extend(check_whole_site(project, project.pages, context is not None))
+    return adjust(found, project.settings.severity)
 
 
 def check_whole_site(project: Project, pages: Iterable[Page], has_register: bool) -> Iterator[Diagnostic]:

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from build_tools import checks
+from build_tools import checks, kept
 from build_tools.diagnostics import FORMATS, Diagnostic, exit_code, render, sort_diagnostics, strictened, summary
 from build_tools.docs import load_page
 from build_tools.importer import import_sources
@@ -147,13 +147,26 @@ def cmd_check(args: argparse.Namespace) -> int:
                 diagnostics.extend(checks.check_page(page, project.registry, None, accounts))
         diagnostics = checks.adjust(diagnostics, settings.severity)
     else:
-        diagnostics = checks.run_all(load_project(settings))
+        diagnostics = _check_all(settings)
     if args.strict:
         diagnostics = strictened(diagnostics)
     sys.stdout.write(render(diagnostics, args.format))
     if args.format == "text":
         print(summary(diagnostics), file=sys.stderr)
     return exit_code(diagnostics)
+
+
+def _check_all(settings: Settings) -> list[Diagnostic]:
+    """Every check, as checks.run_all makes them; the project's own checks are taken from the cache
+    folder when a run there made them from the same inputs (and kept there when made here)."""
+    project = load_project(settings)
+    key = kept.key_of(project)
+    found = kept.load(settings.cache_dir, key) if settings.cache_dir else None
+    if found is None:
+        found = kept.check(project, key)
+        if settings.cache_dir:
+            kept.store(settings.cache_dir, found)
+    return found.findings + checks.check_pages(project, found.context, found.wording)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -204,7 +217,7 @@ def _build_site(config_file: Path, site_dir: Path, settings: Settings, *, strict
         config = load_config(config_file=str(config_file), site_dir=str(staging), strict=strict)
         plugin = next((p for p in config.plugins.values() if isinstance(p, ProvenancePlugin)), None)
         if plugin is None:
-            diagnostics = checks.run_all(load_project(settings))
+            diagnostics = _check_all(settings)
             if _failing(diagnostics, strict):
                 refused()
                 return None

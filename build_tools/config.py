@@ -28,5 +28,5 @@ class ProvenanceConfig(base.Config):
     severity = c.Type(dict, default={})
     # Keep the checks of the registry, accounts and pages for the next build (as mkdocs-material's
     # plugins keep theirs): a build whose inputs, code and day are unchanged takes them from there.
-    cache = c.Type(bool, default=True)
-    cache_dir = c.Type(str, default=".cache/plugin/provenance")  # relative to mkdocs.yml
+    cache = c.Type(bool, default=DEFAULTS["cache"])
+    cache_dir = c.Type(str, default=DEFAULTS["cache_dir"])  # relative to mkdocs.yml

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-import pickle
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,8 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_relative_url
 
-from build_tools import agents, cache, checks, claims, csp, guard, jsonld, outputs, reconcile, render, wording
+from build_tools import agents, cache, checks, claims, csp, guard, jsonld, outputs, render, wording
+from build_tools import kept as kept_checks
 from build_tools.config import ProvenanceConfig
 from build_tools.diagnostics import Diagnostic
 from build_tools.docs import Page, find_citations, forget_folders, inside, load_page, parse_page_text
@@ -81,20 +81,11 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.findings = []
         self.twins = {}
         project = load_project(settings, with_pages=False)
-        inputs = _inputs_of(project)
-        key = cache.key_of(inputs) if inputs is not None else None
-        self.cache_dir = settings.root / self.config.cache_dir if self.config.cache and key else None
+        key = kept_checks.key_of(project)
+        self.cache_dir = settings.cache_dir if key else None
         kept = _CHECKED.get(str(settings.root))
         if kept is None or key is None or kept.key != key:  # something they depend on changed
-            kept = self._cached_checks(key) or _Checked(
-                key,
-                project,
-                checks.run_all(project),
-                checks.conflict_context(project),
-                wording.AccountIndex(project.accounts),
-            )
-            if kept.report is None and kept.context is not None:
-                kept.report = reconcile.report(project)
+            kept = self._cached_checks(key) or kept_checks.check(project, key)
             _CHECKED[str(settings.root)] = kept
         kept.project.settings = settings  # (the same, but perhaps for the site folder)
         project, project_checks = kept.project, kept.findings
@@ -297,13 +288,13 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.curated[uri] = kept[1].page
         return True
 
-    def _cached_checks(self, key: bytes | None) -> _Checked | None:
-        """The project's checks as an earlier build kept them on disk under the same key, with its
+    def _cached_checks(self, key: bytes | None) -> kept_checks.ProjectChecks | None:
+        """The project's checks as an earlier run kept them on disk under the same key, with its
         pages' (each taken again only if its bytes are unchanged, see _take_kept)."""
         if self.cache_dir is None or key is None:
             return None
-        kept = cache.load(self.cache_dir / "project.pickle", key)
-        if not isinstance(kept, _Checked) or kept.key != key:
+        kept = kept_checks.load(self.cache_dir, key)
+        if kept is None:
             return None
         pages = cache.load(self.cache_dir / "pages.pickle", key)
         found = set()
@@ -328,7 +319,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         saved_key, saved_pages = _SAVED.get(str(self.cache_dir), (None, frozenset()))
         if saved_key == checked.key and saved_pages == found:
             return
-        if saved_key != checked.key and not cache.store(self.cache_dir / "project.pickle", checked.key, checked):
+        if saved_key != checked.key and not kept_checks.store(self.cache_dir, checked):
             return
         if cache.store(self.cache_dir / "pages.pickle", checked.key, pages):
             _SAVED[str(self.cache_dir)] = (checked.key, found)
@@ -627,40 +618,14 @@ _PARSED: dict[str, tuple[bytes, Page]] = {}
 _READ: dict[str, tuple[Project, outputs.ReadPage]] = {}
 
 
-@dataclass
-class _Checked:
-    """A project's registry, accounts, register and gazetteer as checked and reconciled by a build."""
-
-    key: bytes | None  # what they were made from (cache.key_of _inputs_of)
-    project: Project
-    findings: list[Diagnostic]
-    context: guard.ConflictContext | None
-    wording: wording.AccountIndex
-    report: dict | None = None  # type: ignore[type-arg]
-
-
 # And the last build's checks of the project itself, by repository: a rebuild in `mkdocs serve` (or a
 # dirty build) whose registry, accounts, register and gazetteer have not changed reuses them (the
 # reconciliation of five accounts, 1,300 lines, and their wording index take about half a second).
 # Builds in other processes find them on disk (the `cache` option, see _cached_checks).
-_CHECKED: dict[str, _Checked] = {}
+_CHECKED: dict[str, kept_checks.ProjectChecks] = {}
 # What each cache folder holds, as far as this process knows (key, (page path, digest) pairs): a build
 # that changed nothing in it does not write it again.
 _SAVED: dict[str, tuple[bytes | None, frozenset[tuple[str, bytes | None]]]] = {}
-
-
-def _inputs_of(project: Project) -> bytes | None:
-    """Everything the project's own checks read: the project as loaded (settings, registry, register,
-    gazetteer, the accounts' metadata) and each account's bytes. None when it cannot be told."""
-    try:
-        # (Not the site folder: no check looks at it, and each `build` writes into a fresh one.)
-        unsited = replace(project, settings=replace(project.settings, site_dir=Path()))
-        parts = [pickle.dumps(unsited, protocol=pickle.HIGHEST_PROTOCOL)]
-        for account in project.accounts:
-            parts.append(account.path.read_bytes() if account.path.is_file() else b"\0missing")
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
-        return None
-    return b"".join(len(part).to_bytes(8, "little") + part for part in parts)  # (each part with its length)
 
 
 def forget_earlier_builds() -> None:

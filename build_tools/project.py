@@ -24,6 +24,8 @@ DEFAULTS = {
     "conflicts": "sources/conflicts.yml",
     "llms_txt_copy": "",
     "severity": {},
+    "cache": True,
+    "cache_dir": ".cache/plugin/provenance",
 }
 SEVERITY_LEVELS = ("error", "warning", "note", "off")
 
@@ -46,6 +48,7 @@ class Settings:
     disagreements_page: str = "disagreements.md"
     llms_txt_copy: str = ""
     severity: dict[str, str] = field(default_factory=dict)  # check code -> error|warning|note|off
+    cache_dir: Path | None = None  # where results are kept for the next run (None: nowhere)
 
     def rel(self, path: Path) -> str:
         try:
@@ -93,6 +96,9 @@ def settings_from_options(root: Path, config: dict[str, Any], options: dict[str,
         disagreements_page=str(options.get("disagreements_page", DEFAULTS["disagreements_page"]) or ""),
         llms_txt_copy=str(options.get("llms_txt_copy") or ""),
         severity=_severity(options.get("severity")),
+        cache_dir=(root / str(options.get("cache_dir") or DEFAULTS["cache_dir"])).resolve()
+        if options.get("cache", True)
+        else None,
     )
 
 

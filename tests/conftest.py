@@ -28,3 +28,13 @@ def write(path: Path, text: str) -> Path:
 def tree(root: Path) -> dict[str, bytes]:
     """Every file under `root`, by relative path, with its bytes."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def count_project_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One item each time a project's own checks run (reconciliation included) from now on."""
+    from build_tools import checks
+
+    runs: list[int] = []
+    check_project = checks.check_project
+    monkeypatch.setattr(checks, "check_project", lambda *args: runs.append(1) or check_project(*args))
+    return runs

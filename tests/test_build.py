@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 
 from build_tools.cli import main
 
-from conftest import ROOT, tree
+from conftest import ROOT, count_project_checks, tree
 
 
 def _build(config: Path, site: Path) -> None:
@@ -233,12 +233,11 @@ def _reported(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def _count_checks(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], list[list[str]]]:
     """Each time the project's checks run, and the pages each build asks its helper to read."""
-    from build_tools import checks, outputs
+    from build_tools import outputs
 
-    runs: list[int] = []
+    runs = count_project_checks(monkeypatch)
     asked: list[list[str]] = []
-    run_all, read_ahead = checks.run_all, outputs.Outputs.read_ahead
-    monkeypatch.setattr(checks, "run_all", lambda project: runs.append(1) or run_all(project))
+    read_ahead = outputs.Outputs.read_ahead
     monkeypatch.setattr(
         outputs.Outputs,
         "read_ahead",
@@ -310,7 +309,8 @@ def test_cache_false_keeps_nothing_on_disk(tiny_profile: Path, tmp_path: Path, m
     for name in ("first", "second"):
         plugin.forget_earlier_builds()
         assert _mkdocs_build(config, tmp_path / name) == "built"
-    assert len(runs) == 2 and not (tiny_profile / ".cache").exists()
+    assert main(["-f", str(config), "check"]) == 0
+    assert len(runs) == 3 and not (tiny_profile / ".cache").exists()
 
 
 def test_a_kept_page_that_became_a_link_out_of_the_repository_is_refused(

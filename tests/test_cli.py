@@ -9,6 +9,8 @@ import pytest
 
 from build_tools.cli import main
 
+from conftest import count_project_checks
+
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "build_tools", *args], cwd=cwd, capture_output=True, text=True)
@@ -100,6 +102,33 @@ def test_a_build_mkdocs_stops_for_its_own_reasons_still_prints_the_findings(tiny
     err = capsys.readouterr().err
     assert "C204 note" in err and "the site was not built" in err and "Traceback" not in err
     assert not (tiny_profile / "site").exists() and not list(tiny_profile.glob(".site.*"))
+
+
+def test_check_and_build_share_the_project_checks_kept_on_disk(
+    tiny_profile: Path,
+    tmp_path: Path,
+    capsys,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from build_tools import plugin
+
+    runs = count_project_checks(monkeypatch)
+    config = str(tiny_profile / "mkdocs.yml")
+    assert main(["-f", config, "check"]) == 0
+    cold = capsys.readouterr().out
+    assert len(runs) == 1 and (tiny_profile / ".cache/plugin/provenance/project.pickle").is_file()
+    plugin.forget_earlier_builds()  # (as a new process)
+    assert main(["-f", config, "build"]) == 0 and len(runs) == 1  # the build took what check kept
+    (tiny_profile / ".cache/plugin/provenance/project.pickle").unlink()
+    plugin.forget_earlier_builds()
+    assert main(["-f", config, "build"]) == 0 and len(runs) == 2
+    capsys.readouterr()
+    assert main(["-f", config, "check"]) == 0 and len(runs) == 2  # check took what the build kept
+    assert capsys.readouterr().out == cold
+    account = tiny_profile / "sources/accounts/quill-digest.txt"
+    account.write_text(account.read_text() + "\nOne more line.\n")
+    assert main(["-f", config, "check"]) == 1 and len(runs) == 3  # an input changed
+    assert "A004 error" in capsys.readouterr().out
 
 
 def test_per_check_severity_from_mkdocs_yml(tiny_profile: Path) -> None:
@@ -195,12 +224,9 @@ def test_coverage_all_counts_unsourced_claims_too(tiny_profile: Path, capsys) ->
 
 
 def test_bench_builds_cold_and_warm_in_turn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from build_tools import checks
     from build_tools.bench import OURS, PLAIN, _paired_rounds, generate_corpus
 
-    runs: list[int] = []
-    run_all = checks.run_all
-    monkeypatch.setattr(checks, "run_all", lambda project: runs.append(1) or run_all(project))
+    runs = count_project_checks(monkeypatch)
     generate_corpus(tmp_path, 5, seed=1)
     (tmp_path / "mkdocs.base.yml").write_text((tmp_path / "mkdocs.yml").read_text().split("plugins:")[0])
     times, cpu = _paired_rounds(tmp_path, {"plain": PLAIN, "ours": OURS, "warm": OURS}, 3, warm=("warm",))
@@ -211,12 +237,9 @@ def test_bench_builds_cold_and_warm_in_turn(tmp_path: Path, monkeypatch: pytest.
 def test_bench_rebuilds_the_profile_in_a_copy_and_leaves_its_pages_alone(
     tiny_profile: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from build_tools import checks
     from build_tools.bench import bench_real_rebuild
 
-    runs: list[int] = []
-    run_all = checks.run_all
-    monkeypatch.setattr(checks, "run_all", lambda project: runs.append(1) or run_all(project))
+    runs = count_project_checks(monkeypatch)
     before = {p: p.read_bytes() for p in (tiny_profile / "docs").rglob("*.md")}
     row = bench_real_rebuild(tiny_profile / "mkdocs.yml")
     assert row is not None and row["pages"] == len(before) and row["changed_page"] == "docs/index.md"

@@ -1,0 +1,68 @@
+"""The checks of a project itself (registry, accounts, register, gazetteer), its reconciliation and
+its accounts' wording index, as one result a later run can take again while nothing they were made
+from has changed: `build`, `check` and the plugin share it through the cache folder."""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from build_tools import cache, checks, guard, reconcile, wording
+from build_tools.diagnostics import Diagnostic
+from build_tools.project import Project
+
+FILE = "project.pickle"  # in the cache folder
+
+
+@dataclass
+class ProjectChecks:
+    """A project's registry, accounts, register and gazetteer as checked and reconciled."""
+
+    key: bytes | None  # what they were made from (see key_of)
+    project: Project
+    findings: list[Diagnostic]  # with the site's severities applied
+    context: guard.ConflictContext | None
+    wording: wording.AccountIndex
+    report: dict | None = None  # type: ignore[type-arg]
+
+
+def key_of(project: Project) -> bytes | None:
+    """The key of the project's checks: the project as loaded (settings, registry, register, gazetteer,
+    the accounts' metadata; not its pages, not the site folder) and each account's bytes, with the
+    code and the day (see cache.key_of). None when it cannot be told."""
+    try:
+        # (No check of the project looks at the site folder, and each `build` writes into a fresh one.)
+        bare = replace(project, pages=[], settings=replace(project.settings, site_dir=Path()))
+        parts = [pickle.dumps(bare, protocol=pickle.HIGHEST_PROTOCOL)]
+        for account in project.accounts:
+            parts.append(account.path.read_bytes() if account.path.is_file() else b"\0missing")
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        return None
+    return cache.key_of(*parts)
+
+
+def check(project: Project, key: bytes | None) -> ProjectChecks:
+    """Check and reconcile the project (its pages, if it has them, are left to checks.check_pages)."""
+    context = checks.conflict_context(project)
+    kept = ProjectChecks(
+        key,
+        replace(project, pages=[]) if project.pages else project,  # (kept without its pages)
+        checks.check_project(project, context),
+        context,
+        wording.AccountIndex(project.accounts),
+    )
+    kept.report = reconcile.report(project) if context is not None else None
+    return kept
+
+
+def load(folder: Path, key: bytes | None) -> ProjectChecks | None:
+    """The checks kept in `folder` under `key`, if any."""
+    if key is None:
+        return None
+    kept = cache.load(folder / FILE, key)
+    return kept if isinstance(kept, ProjectChecks) and kept.key == key else None
+
+
+def store(folder: Path, kept: ProjectChecks) -> bool:
+    return kept.key is not None and cache.store(folder / FILE, kept.key, kept)

@@ -26,7 +26,7 @@ class ProvenanceConfig(base.Config):
     agent_outputs = c.Type(bool, default=True)
     # Per-check severity, e.g. {C202: error, R020: off}: error, warning, note or off.
     severity = c.Type(dict, default={})
-    # Keep the checks of the registry, accounts and pages for the next build (as mkdocs-material's
-    # plugins keep theirs): a build whose inputs, code and day are unchanged takes them from there.
+    # Keep the checks of the registry, accounts and pages for the next run, a build or `check` (as
+    # mkdocs-material's plugins keep theirs): a run whose inputs, code and day are unchanged takes them.
     cache = c.Type(bool, default=DEFAULTS["cache"])
     cache_dir = c.Type(str, default=DEFAULTS["cache_dir"])  # relative to mkdocs.yml

@@ -65,4 +65,5 @@ def load(folder: Path, key: bytes | None) -> ProjectChecks | None:
 
 
 def store(folder: Path, kept: ProjectChecks) -> bool:
+    """Keep the checks in `folder` for a later run; whether they were kept."""
     return kept.key is not None and cache.store(folder / FILE, kept.key, kept)

@@ -6,6 +6,7 @@ import bisect
 import functools
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,14 +178,20 @@ def _bisect(starts: list[int], offset: int) -> int:
     return max(0, bisect.bisect_right(starts, offset) - 1)
 
 
-def iter_pages(docs_dir: Path, root: Path) -> list[Page]:
-    """Every markdown page under docs_dir, sorted by path."""
-    pages = []
-    for path in sorted(docs_dir.rglob("*.md")):
-        if any(part.startswith(".") for part in path.relative_to(docs_dir).parts):
-            continue
-        pages.append(load_page(path, root))
-    return pages
+def iter_pages(docs_dir: Path, root: Path, excluded: Callable[[str], bool] | None = None) -> list[Page]:
+    """Every markdown page under docs_dir, sorted by path, but those `excluded` names by their path
+    under docs_dir (by default, those in a dot-folder)."""
+    if excluded is None:
+        excluded = _in_dot_folder
+    return [load_page(path, root) for path in sorted(docs_dir.rglob("*.md")) if not excluded(_src_uri(path, docs_dir))]
+
+
+def _src_uri(path: Path, docs_dir: Path) -> str:
+    return path.relative_to(docs_dir).as_posix()
+
+
+def _in_dot_folder(src_uri: str) -> bool:
+    return any(part.startswith(".") for part in src_uri.split("/"))
 
 
 def load_page(path: Path, root: Path, data: bytes | None = None) -> Page:

@@ -32,8 +32,10 @@ def key_of(project: Project) -> bytes | None:
     the accounts' metadata; not its pages, not the site folder) and each account's bytes, with the
     code and the day (see cache.key_of). None when it cannot be told."""
     try:
-        # (No check of the project looks at the site folder, and each `build` writes into a fresh one.)
-        bare = replace(project, pages=[], settings=replace(project.settings, site_dir=Path()))
+        # (No check of the project looks at the site folder, and each `build` writes into a fresh one;
+        # which pages are left out is known to `check` only, the plugin has MkDocs' list.)
+        settings = replace(project.settings, site_dir=Path(), exclude_docs="", draft_docs="")
+        bare = replace(project, pages=[], settings=settings)
         parts = [pickle.dumps(bare, protocol=pickle.HIGHEST_PROTOCOL)]
         for account in project.accounts:
             parts.append(account.path.read_bytes() if account.path.is_file() else b"\0missing")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pathspec
 
 from build_tools import yamlio
 from build_tools.accounts import Account, load_accounts
@@ -28,6 +31,7 @@ DEFAULTS = {
     "cache_dir": ".cache/plugin/provenance",
 }
 SEVERITY_LEVELS = ("error", "warning", "note", "off")
+MKDOCS_EXCLUDES = (".*", "/templates/")  # what MkDocs never builds from docs_dir (mkdocs.structure.files)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,16 @@ class Settings:
     llms_txt_copy: str = ""
     severity: dict[str, str] = field(default_factory=dict)  # check code -> error|warning|note|off
     cache_dir: Path | None = None  # where results are kept for the next run (None: nowhere)
+    # MkDocs' `exclude_docs` and `draft_docs` (gitignore-style lines): pages `mkdocs build` leaves out
+    exclude_docs: str = ""
+    draft_docs: str = ""
+
+    def excluded(self) -> Callable[[str], bool]:
+        """Whether `mkdocs build` leaves a page out, by its path under docs_dir: what MkDocs always
+        leaves out (dot files and folders, a top-level templates folder), `exclude_docs`, and
+        `draft_docs` (drafts are shown by `mkdocs serve` only)."""
+        lines = [*MKDOCS_EXCLUDES, *self.exclude_docs.splitlines(), *self.draft_docs.splitlines()]
+        return pathspec.GitIgnoreSpec.from_lines(lines).match_file
 
     def rel(self, path: Path) -> str:
         try:
@@ -96,10 +110,26 @@ def settings_from_options(root: Path, config: dict[str, Any], options: dict[str,
         disagreements_page=str(options.get("disagreements_page", DEFAULTS["disagreements_page"]) or ""),
         llms_txt_copy=str(options.get("llms_txt_copy") or ""),
         severity=_severity(options.get("severity")),
+        exclude_docs=_patterns(config, "exclude_docs"),
+        draft_docs=_patterns(config, "draft_docs"),
         cache_dir=(root / str(options.get("cache_dir") or DEFAULTS["cache_dir"])).resolve()
         if options.get("cache", True)
         else None,
     )
+
+
+def _patterns(config: dict[str, Any], name: str) -> str:
+    """One of MkDocs' page patterns (`exclude_docs`, `draft_docs`): lines as in a .gitignore file."""
+    value = config.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise SettingsError(f"'{name}' must be a block of lines, one gitignore-style pattern each, as MkDocs reads it")
+    try:
+        pathspec.GitIgnoreSpec.from_lines(value.splitlines())
+    except ValueError as exc:
+        raise SettingsError(f"'{name}': {exc}") from None
+    return value
 
 
 def _severity(value: Any) -> dict[str, str]:
@@ -172,7 +202,7 @@ def load_project(settings: Settings, *, with_pages: bool = True) -> Project:
         project.register = register
         project.diagnostics.extend(problems)
     if with_pages and settings.docs_dir.is_dir():
-        project.pages = iter_pages(settings.docs_dir, settings.root)
+        project.pages = iter_pages(settings.docs_dir, settings.root, settings.excluded())
     return project
 
 

@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 
 from build_tools.cli import main
 
-from conftest import ROOT, count_project_checks, tree
+from conftest import ROOT, count_project_checks, tree, write
 
 
 def _build(config: Path, site: Path) -> None:
@@ -392,6 +392,27 @@ def test_mkdocs_build_tells_what_only_the_whole_site_shows_in_the_words_check_us
     expected = sorted(str(d) for d in told if d.code in ("R020", "K007"))
     assert [line.split(": ")[1].split()[0] for line in expected] == ["K007", "R020"]
     assert sorted(line for line in reported if line.split(": ")[1].split()[0] in ("R020", "K007")) == expected
+
+
+def test_check_leaves_out_the_pages_mkdocs_leaves_out(
+    tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from build_tools import checks, plugin
+    from build_tools.project import load_project, settings_from_config
+
+    pages = ("drafts/idea.md", "private/notes.md", "templates/page.md", ".hidden/page.md", "kept.md")
+    for page in pages:
+        write(tiny_profile / "docs" / page, "---\ntitle: Left out?\n---\n\nA claim [@no-such-source].\n")
+    config = tiny_profile / "mkdocs.yml"
+    config.write_text(config.read_text() + "exclude_docs: |\n  private/\ndraft_docs: |\n  drafts/\n")
+    reported = _reported(monkeypatch)
+    plugin.forget_earlier_builds()
+    assert _mkdocs_build(config, tmp_path / "site").startswith("failed")
+    told = [str(d) for d in checks.run_all(load_project(settings_from_config(config)))]
+    new = sorted(line for line in told if line.split(":")[0] in {f"docs/{page}" for page in pages})
+    assert "docs/kept.md:5:10: C101 error: unknown source 'no-such-source'" in new
+    assert {line.split(":")[0] for line in new} == {"docs/kept.md"}  # as MkDocs builds it
+    assert sorted(line for line in reported if line.startswith("docs/kept.md:")) == new
 
 
 def test_a_page_shows_the_disagreements_it_speaks_of_as_found_when_it_was_read(

@@ -52,6 +52,16 @@ def test_usage_errors_exit_2_without_traceback(tmp_path: Path) -> None:
     assert _run("frobnicate", cwd=tmp_path).returncode == 2
 
 
+def test_page_patterns_mkdocs_would_refuse_are_a_usage_error(tiny_profile: Path) -> None:
+    config = tiny_profile / "mkdocs.yml"
+    original = config.read_text()
+    for patterns, why in (("[private/]", "a block of lines"), ("|\n  private/\n  !\n", "'!'")):
+        config.write_text(original + f"exclude_docs: {patterns}\n")
+        result = _run("check", cwd=tiny_profile)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert result.stderr.startswith("build_tools: error: 'exclude_docs'") and why in result.stderr
+
+
 def test_corrupt_registry_is_reported_not_raised(tiny_profile: Path) -> None:
     (tiny_profile / "sources/registry.yml").write_bytes(b"sources:\n- id: a\x00\n")
     result = _run("check", cwd=tiny_profile)

@@ -397,8 +397,9 @@ def test_mkdocs_build_tells_what_only_the_whole_site_shows_in_the_words_check_us
 def test_check_leaves_out_the_pages_mkdocs_leaves_out(
     tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from build_tools import checks, plugin
-    from build_tools.project import load_project, settings_from_config
+    from build_tools import plugin
+    from build_tools.cli import _check_all
+    from build_tools.project import settings_from_config
 
     pages = ("drafts/idea.md", "private/notes.md", "templates/page.md", ".hidden/page.md", "kept.md")
     for page in pages:
@@ -406,9 +407,11 @@ def test_check_leaves_out_the_pages_mkdocs_leaves_out(
     config = tiny_profile / "mkdocs.yml"
     config.write_text(config.read_text() + "exclude_docs: |\n  private/\ndraft_docs: |\n  drafts/\n")
     reported = _reported(monkeypatch)
+    runs = count_project_checks(monkeypatch)
     plugin.forget_earlier_builds()
     assert _mkdocs_build(config, tmp_path / "site").startswith("failed")
-    told = [str(d) for d in checks.run_all(load_project(settings_from_config(config)))]
+    told = [str(d) for d in _check_all(settings_from_config(config))]
+    assert len(runs) == 1  # `check` took the project's checks the build kept: the patterns are no part of them
     new = sorted(line for line in told if line.split(":")[0] in {f"docs/{page}" for page in pages})
     assert "docs/kept.md:5:10: C101 error: unknown source 'no-such-source'" in new
     assert {line.split(":")[0] for line in new} == {"docs/kept.md"}  # as MkDocs builds it

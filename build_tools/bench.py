@@ -200,10 +200,7 @@ def main(
             f"by the last build {real_build['warm_seconds']} s, {real_build['warm_overhead']:+.1%} "
             f"({', '.join(f'{r:+.0%}' for r in real_build['warm_overhead_rounds'])}); one-page rebuild "
             f"{real_build['rebuild_one_page_seconds']} s dirty, {real_build['full_rebuild_one_page_seconds']} s full as "
-            f"mkdocs serve makes it ({real_build['changed_page']}); against the plain build with the "
-            f"{real_build['generated_pages']} pages our plugin generates as markdown files "
-            f"({real_build['baseline_with_generated_seconds']} s): {real_build['overhead_over_generated']:+.1%}, "
-            f"{real_build['warm_overhead_over_generated']:+.1%} with the checks kept; peak {real_build['peak_rss_mb']} MB"
+            f"mkdocs serve makes it ({real_build['changed_page']}); peak {real_build['peak_rss_mb']} MB"
         )
         rows.append(real_build)
     if link_pages:
@@ -513,10 +510,7 @@ def _without_plugin(config: Path, out: Path, name: str = "provenance") -> None:
 def bench_real_rebuild(config: Path, rounds: int = 5) -> dict[str, Any] | None:
     """This profile's own site, in a copy of its docs, sources and overrides: clean builds with our
     plugin and without it (paired rounds, as for the generated corpora), then rebuilds after a
-    one-page change in the same process: a dirty one, and a full one (as `mkdocs serve` makes it).
-    Without the plugin the site lacks the pages it generates (sources, disagreements, source audit),
-    which are long here: a second plain build has them as markdown files, to tell what the plugin's
-    work costs from what rendering its pages costs."""
+    one-page change in the same process: a dirty one, and a full one (as `mkdocs serve` makes it)."""
     from build_tools.plugin import forget_earlier_builds
 
     root = config.parent
@@ -529,36 +523,19 @@ def bench_real_rebuild(config: Path, rounds: int = 5) -> dict[str, Any] | None:
                 shutil.copytree(root / name, copy / name)
         shutil.copy2(config, copy / "mkdocs.yml")
         _without_plugin(config, copy / "mkdocs.plain.yml")
-        # The second baseline: the same plain build, with the pages our plugin adds as markdown files.
-        both = copy / "with-generated"
-        for name in ("docs", "sources", "overrides"):
-            if (copy / name).is_dir():
-                shutil.copytree(copy / name, both / name)
-        shutil.copy2(copy / "mkdocs.plain.yml", both / "mkdocs.plain.yml")
-        generated = _generated_pages(copy / "mkdocs.yml", copy / "site")
-        for uri, content in generated.items():
-            (both / "docs" / uri).parent.mkdir(parents=True, exist_ok=True)
-            (both / "docs" / uri).write_text(content, encoding="utf-8")
         # The plugin's builds: cold (nothing kept on disk), and warm (the checks the last build kept).
-        times: dict[str, list[float]] = {"cold": [], "warm": [], "plain": [], "plain_generated": []}
-        config_of = {
-            "cold": copy / "mkdocs.yml",
-            "warm": copy / "mkdocs.yml",
-            "plain": copy / "mkdocs.plain.yml",
-            "plain_generated": both / "mkdocs.plain.yml",
-        }
+        times: dict[str, list[float]] = {"cold": [], "warm": [], "plain": []}
+        config_of = {"cold": "mkdocs.yml", "warm": "mkdocs.yml", "plain": "mkdocs.plain.yml"}
         names = list(times)
         for round_ in range(rounds):
-            shift = round_ % len(names)
-            for name in names[shift:] + names[:shift]:  # (round 0: cold before warm)
-                shutil.rmtree(config_of[name].parent / "site", ignore_errors=True)
+            for name in names[round_ % 3 :] + names[: round_ % 3]:  # (round 0: cold before warm)
+                shutil.rmtree(copy / "site", ignore_errors=True)
                 forget_earlier_builds()
                 if name == "cold":
                     shutil.rmtree(copy / CACHE, ignore_errors=True)
                 with warnings.catch_warnings():  # awesome-pages on the pages only our plugin makes
                     warnings.simplefilter("ignore")
-                    site = config_of[name].parent / "site"
-                    times[name].append(_timed_build(config_of[name], site, dirty=False))
+                    times[name].append(_timed_build(copy / config_of[name], copy / "site", dirty=False))
         shutil.rmtree(copy / "site", ignore_errors=True)
         _timed_build(copy / "mkdocs.yml", copy / "site", dirty=False)  # the site the rebuild updates
         pages = sorted((copy / "docs").rglob("*.md"))
@@ -567,12 +544,12 @@ def bench_real_rebuild(config: Path, rounds: int = 5) -> dict[str, Any] | None:
         rebuild = _timed_build(copy / "mkdocs.yml", copy / "site", dirty=True)
         page.write_text(page.read_text() + "\nAnd one more.\n")
         full_rebuild = _timed_build(copy / "mkdocs.yml", copy / "site", dirty=False)  # as `mkdocs serve` does
-    ours, warm, plain, plain_generated = times["cold"], times["warm"], times["plain"], times["plain_generated"]
+    ours, warm, plain = times["cold"], times["warm"], times["plain"]
     return {
         "stage": "site build (this profile)",
         "pages": len(pages),
         "seconds": round(min(ours), 2),
-        "baseline": "plain mkdocs-material (this profile's mkdocs.yml without our plugin), its curated pages",
+        "baseline": "plain mkdocs-material (this profile's mkdocs.yml without our plugin), same pages",
         "baseline_seconds": round(min(plain), 2),
         "overhead": _median_ratio(ours, plain),
         "rounds": rounds,
@@ -580,42 +557,10 @@ def bench_real_rebuild(config: Path, rounds: int = 5) -> dict[str, Any] | None:
         "warm_seconds": round(min(warm), 2),
         "warm_overhead": _median_ratio(warm, plain),
         "warm_overhead_rounds": sorted(round(o / p - 1, 3) for o, p in zip(warm, plain, strict=True)),
-        "baseline_with_generated": "the same plain build, with the pages our plugin generates as markdown files",
-        "baseline_with_generated_seconds": round(min(plain_generated), 2),
-        "generated_pages": len(generated),
-        "overhead_over_generated": _median_ratio(ours, plain_generated),
-        "warm_overhead_over_generated": _median_ratio(warm, plain_generated),
         "rebuild_one_page_seconds": round(rebuild, 2),
         "full_rebuild_one_page_seconds": round(full_rebuild, 2),
         "changed_page": page.relative_to(copy).as_posix(),
     }
-
-
-def _generated_pages(config_file: Path, site: Path) -> dict[str, str]:
-    """The pages our plugin adds to the site of `config_file` (sources, disagreements, source audit),
-    as the markdown it hands to MkDocs, by path under docs: a dirty build makes each of them whole
-    before any page is rendered (a clean one fills in the sources page's back links later)."""
-    import logging
-
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config
-
-    from build_tools.plugin import ProvenancePlugin, forget_earlier_builds
-
-    logging.getLogger("mkdocs").setLevel(logging.ERROR)
-    forget_earlier_builds()
-    config = load_config(config_file=str(config_file), site_dir=str(site))
-    config.plugins.on_startup(command="build", dirty=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        mkdocs_build(config, dirty=True)
-    config.plugins.on_shutdown()
-    shutil.rmtree(site, ignore_errors=True)
-    ours = next((p for p in config.plugins.values() if isinstance(p, ProvenancePlugin)), None)
-    if ours is None or ours.files is None:
-        return {}
-    made = [ours.files.get_file_from_path(uri) for uri in sorted(ours._generated_uris() - {""})]
-    return {file.src_uri: file.content_string for file in made if file is not None and file.generated_by}
 
 
 def _cpu_since(before: os.times_result) -> float:

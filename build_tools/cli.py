@@ -166,7 +166,10 @@ def _check_all(settings: Settings) -> list[Diagnostic]:
         found = kept.check(project, key)
         if settings.cache_dir:
             kept.store(settings.cache_dir, found)
-    return found.findings + checks.check_pages(project, found.context, found.wording)
+    diagnostics = found.findings + checks.check_pages(project, found.context, found.wording)
+    if settings.cache_dir:
+        kept.store_wording(settings.cache_dir, found)  # (built for the pages, where none was kept)
+    return diagnostics
 
 
 def cmd_build(args: argparse.Namespace) -> int:

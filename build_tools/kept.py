@@ -13,6 +13,7 @@ from build_tools.diagnostics import Diagnostic
 from build_tools.project import Project
 
 FILE = "project.pickle"  # in the cache folder
+WORDING = "wording.pickle"  # beside it: the wording index, needed only when a page is read
 
 
 @dataclass
@@ -23,8 +24,24 @@ class ProjectChecks:
     project: Project
     findings: list[Diagnostic]  # with the site's severities applied
     context: guard.ConflictContext | None
-    wording: wording.AccountIndex
     report: dict | None = None  # type: ignore[type-arg]
+    index: wording.AccountIndex | None = None  # the wording index, once asked for (see `wording`)
+    folder: Path | None = None  # where it may have been kept
+    index_kept: bool = False  # whether it is in the folder
+
+    @property
+    def wording(self) -> wording.AccountIndex:
+        """The accounts' wording index: as kept in the folder under the same key, or built. A build
+        whose pages are all taken again reads no page and never asks for it."""
+        if self.index is None:
+            found = cache.load(self.folder / WORDING, self.key) if self.folder and self.key else None
+            self.index_kept = isinstance(found, wording.AccountIndex)
+            self.index = found if self.index_kept else wording.AccountIndex(self.project.accounts)
+        return self.index
+
+    def __getstate__(self) -> dict:  # type: ignore[type-arg]
+        """Pickled without the index, which is kept in a file of its own."""
+        return {**self.__dict__, "index": None, "folder": None, "index_kept": False}
 
 
 def key_of(project: Project) -> bytes | None:
@@ -52,20 +69,33 @@ def check(project: Project, key: bytes | None) -> ProjectChecks:
         replace(project, pages=[]) if project.pages else project,  # (kept without its pages)
         checks.check_project(project, context),
         context,
-        wording.AccountIndex(project.accounts),
     )
     kept.report = reconcile.report(project) if context is not None else None
     return kept
 
 
 def load(folder: Path, key: bytes | None) -> ProjectChecks | None:
-    """The checks kept in `folder` under `key`, if any."""
+    """The checks kept in `folder` under `key`, if any (their wording index is read when asked for)."""
     if key is None:
         return None
     kept = cache.load(folder / FILE, key)
-    return kept if isinstance(kept, ProjectChecks) and kept.key == key else None
+    if not isinstance(kept, ProjectChecks) or kept.key != key:
+        return None
+    kept.folder = folder
+    return kept
 
 
 def store(folder: Path, kept: ProjectChecks) -> bool:
-    """Keep the checks in `folder` for a later run; whether they were kept."""
-    return kept.key is not None and cache.store(folder / FILE, kept.key, kept)
+    """Keep the checks in `folder` for a later run, with their wording index if it was asked for;
+    whether they were kept."""
+    if kept.key is None or not cache.store(folder / FILE, kept.key, kept):
+        return False
+    store_wording(folder, kept)
+    return True
+
+
+def store_wording(folder: Path, kept: ProjectChecks) -> None:
+    """Keep the wording index beside the checks, if it was asked for and is not kept there yet."""
+    if kept.key is not None and kept.index is not None and not (kept.index_kept and kept.folder == folder):
+        kept.index_kept = cache.store(folder / WORDING, kept.key, kept.index)
+        kept.folder = folder if kept.index_kept else kept.folder

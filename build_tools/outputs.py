@@ -206,10 +206,10 @@ class Outputs:
             except (AttributeError, OSError):
                 self.results = None  # no reading ahead: pages are read here
 
-    def read_ahead(self, job: ReadJob, pages: list[tuple[str, str]]) -> None:
+    def read_ahead(self, job: ReadJob | None, pages: list[tuple[str, str]]) -> None:
         """Start reading and checking these pages, (src_uri, path) in the order they will be asked for."""
         self.job, self.paths, self.ahead = job, dict(pages), {}
-        if pages:
+        if pages and job is not None:
             self._tell("read", job, pages)  # (if the helper is gone, the pages are read here)
 
     def page(self, uri: str, wait: float = 0.0) -> ReadPage | None:

@@ -15,7 +15,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_relative_url
 
-from build_tools import agents, cache, checks, claims, csp, guard, jsonld, outputs, render, wording
+from build_tools import agents, cache, checks, claims, csp, guard, jsonld, outputs, render
 from build_tools import kept as kept_checks
 from build_tools.config import ProvenanceConfig
 from build_tools.diagnostics import Diagnostic
@@ -40,7 +40,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.account_findings: list[Diagnostic] = []
         self.context: guard.ConflictContext | None = None
         self.report: dict | None = None  # type: ignore[type-arg]
-        self.wording: wording.AccountIndex | None = None
+        self.checked: kept_checks.ProjectChecks | None = None  # the project's checks, as run or kept
         self.twin_of: dict[str, str] = {}
         self.dirty = False
         self.command = "build"
@@ -89,7 +89,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             _CHECKED[str(settings.root)] = kept
         kept.project.settings = settings  # (the same, but perhaps for the site folder)
         project, project_checks = kept.project, kept.findings
-        self.context, self.wording, self.report = kept.context, kept.wording, kept.report
+        self.context, self.report, self.checked = kept.context, kept.report, kept
         self.project = project
         account_paths = {account.rel_path for account in self.project.accounts}
         self.account_findings = [d for d in project_checks if d.path in account_paths]
@@ -118,7 +118,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             self.curated = {uri: _load(path, project) for uri, path in curated}
         else:
             unread = [(uri, path) for uri, path in curated if not self._take_kept(uri, path)]
-            self.outputs.read_ahead(self._read_job(), unread)
+            self.outputs.read_ahead(self._read_job() if unread else None, unread)  # (no job: nothing to read)
         uri = self.config.sources_page
         existing = files.get_file_from_path(uri)
         if existing is not None:
@@ -317,9 +317,12 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
                 pages[path] = kept[1]
         found = frozenset((path, read.digest) for path, read in pages.items())
         saved_key, saved_pages = _SAVED.get(str(self.cache_dir), (None, frozenset()))
+        if saved_key != checked.key:
+            if not kept_checks.store(self.cache_dir, checked):
+                return
+        else:
+            kept_checks.store_wording(self.cache_dir, checked)  # (if it was first asked for since)
         if saved_key == checked.key and saved_pages == found:
-            return
-        if saved_key != checked.key and not kept_checks.store(self.cache_dir, checked):
             return
         if cache.store(self.cache_dir / "pages.pickle", checked.key, pages):
             _SAVED[str(self.cache_dir)] = (checked.key, found)
@@ -327,7 +330,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
     def _read_job(self) -> outputs.ReadJob:
         project = self._project()
         settings = project.settings
-        return outputs.ReadJob(settings.root, project.registry, self.context, self.wording, settings.severity)
+        index = self.checked.wording if self.checked is not None else None  # (built or read only now)
+        return outputs.ReadJob(settings.root, project.registry, self.context, index, settings.severity)
 
     def _take_all(self) -> None:
         """Every curated page read ahead and not rendered yet (their findings are reported when they are)."""

@@ -274,6 +274,38 @@ def test_a_new_build_takes_the_checks_an_earlier_one_kept_on_disk_while_nothing_
     assert len(runs) == 2 and asked[-1] == ["index.md", "people/apprentices.md"]  # an input changed
 
 
+def test_the_wording_index_is_kept_apart_and_read_only_when_a_page_is(
+    tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from build_tools import cache, plugin, wording
+
+    built: list[int] = []
+    init = wording.AccountIndex.__init__
+    monkeypatch.setattr(
+        wording.AccountIndex, "__init__", lambda self, accounts: built.append(1) or init(self, accounts)
+    )
+    reported = _reported(monkeypatch)
+    kept = tiny_profile / ".cache/plugin/provenance/wording.pickle"
+
+    def build(name: str) -> str:
+        plugin.forget_earlier_builds()  # as a new process starts
+        return _mkdocs_build(tiny_profile / "mkdocs.yml", tmp_path / name)
+
+    assert build("first") == "built" and len(built) == 1 and kept.is_file()
+    checked = kept.parent / "project.pickle"
+    assert cache.load(checked, checked.read_bytes()[:32]).index is None  # (they are read without it)
+    kept.unlink()
+    assert build("second") == "built" and len(built) == 1  # every page taken again: no page read, no index
+    assert not kept.exists()
+    page = tiny_profile / "docs/index.md"
+    page.write_text(page.read_text() + "\nShe also mended watches [@quill-workshop-site].\n")
+    assert build("third") == "built" and len(built) == 2 and kept.is_file()  # a page read: built, and kept
+    copied = "Ada Quill is an invented clockmaker used to test the toolkit, they say [@quill-workshop-site].\n"
+    page.write_text(page.read_text() + "\n" + copied)
+    assert build("fourth") == "built" and len(built) == 2  # the index as kept
+    assert any(line.startswith("docs/index.md:") and " C401 warning: copied wording" in line for line in reported)
+
+
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "other key", "a folder"])
 def test_a_cache_that_cannot_be_used_is_worked_out_again(
     tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str

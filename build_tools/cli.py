@@ -160,7 +160,7 @@ def _check_all(settings: Settings) -> list[Diagnostic]:
     """Every check, as checks.run_all makes them; the project's own checks are taken from the cache
     folder when a run there made them from the same inputs (and kept there when made here)."""
     project = load_project(settings)
-    key = kept.key_of(project)
+    key = kept.key_of(settings)
     found = kept.load(settings.cache_dir, key) if settings.cache_dir else None
     if found is None:
         found = kept.check(project, key)

@@ -4,13 +4,14 @@ from has changed: `build`, `check` and the plugin share it through the cache fol
 
 from __future__ import annotations
 
+import os
 import pickle
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from build_tools import cache, checks, guard, reconcile, wording
+from build_tools import cache, checks, guard, reconcile, wording, yamlio
 from build_tools.diagnostics import Diagnostic
-from build_tools.project import Project
+from build_tools.project import Project, Settings
 
 FILE = "project.pickle"  # in the cache folder
 WORDING = "wording.pickle"  # beside it: the wording index, needed only when a page is read
@@ -44,21 +45,48 @@ class ProjectChecks:
         return {**self.__dict__, "index": None, "folder": None, "index_kept": False}
 
 
-def key_of(project: Project) -> bytes | None:
-    """The key of the project's checks: the project as loaded (settings, registry, register, gazetteer,
-    the accounts' metadata; not its pages, not the site folder) and each account's bytes, with the
-    code and the day (see cache.key_of). None when it cannot be told."""
+def key_of(settings: Settings) -> bytes | None:
+    """The key of a project's checks, told without loading the project: what load_project(settings,
+    with_pages=False) reads, that is the settings (but the site folder and which pages are left out)
+    and each file it reads (registry, accounts list, gazetteer, register, and each account the list
+    names) by where it resolves to and its bytes; with the code and the day (see cache.key_of). None
+    when it cannot be told. Whatever load_project comes to read must be added here."""
     try:
         # (No check of the project looks at the site folder, and each `build` writes into a fresh one;
         # which pages are left out is known to `check` only, the plugin has MkDocs' list.)
-        settings = replace(project.settings, site_dir=Path(), exclude_docs="", draft_docs="")
-        bare = replace(project, pages=[], settings=settings)
+        bare = replace(settings, site_dir=Path(), exclude_docs="", draft_docs="")
         parts = [pickle.dumps(bare, protocol=pickle.HIGHEST_PROTOCOL)]
-        for account in project.accounts:
-            parts.append(account.path.read_bytes() if account.path.is_file() else b"\0missing")
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        inputs = [settings.registry_path, settings.accounts_path, settings.gazetteer_path, settings.conflicts_path]
+        for path in inputs + _account_files(settings.accounts_path):
+            parts.extend(_file_parts(path))
+    except (OSError, ValueError, pickle.PicklingError, TypeError, AttributeError):
         return None
     return cache.key_of(*parts)
+
+
+def _account_files(accounts_path: Path) -> list[Path | None]:
+    """The account files the accounts list names, as load_accounts finds them (none if it cannot be read)."""
+    try:
+        data = yamlio.load(accounts_path)
+    except (OSError, yamlio.YamlError):
+        return []
+    entries = data.get("accounts") if isinstance(data, dict) else None
+    found: list[Path | None] = []
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and entry.get("file"):
+            found.append(accounts_path.parent / str(entry["file"]))
+    return found
+
+
+def _file_parts(path: Path | None) -> list[bytes]:
+    """Where a file resolves to, and its bytes (or why there are none)."""
+    if path is None:
+        return [b"", b"\0none"]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        data = f"\0{type(exc).__name__}".encode()
+    return [os.fsencode(os.path.realpath(path)), data]
 
 
 def check(project: Project, key: bytes | None) -> ProjectChecks:

@@ -80,12 +80,11 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.errors = 0
         self.findings = []
         self.twins = {}
-        project = load_project(settings, with_pages=False)
-        key = kept_checks.key_of(project)
+        key = kept_checks.key_of(settings)  # (told from the files the project is loaded from)
         self.cache_dir = settings.cache_dir if key else None
         kept = _CHECKED.get(str(settings.root))
         if kept is None or key is None or kept.key != key:  # something they depend on changed
-            kept = self._cached_checks(key) or kept_checks.check(project, key)
+            kept = self._cached_checks(key) or kept_checks.check(load_project(settings, with_pages=False), key)
             _CHECKED[str(settings.root)] = kept
         kept.project.settings = settings  # (the same, but perhaps for the site folder)
         project, project_checks = kept.project, kept.findings

@@ -124,6 +124,51 @@ def test_a_kept_result_is_keyed_by_its_inputs_the_code_and_the_day(monkeypatch: 
     assert cache.key_of(b"inputs") == key
 
 
+def test_the_key_of_a_projects_checks_covers_every_file_the_project_is_loaded_from(
+    tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from build_tools import kept
+    from build_tools.project import load_project, settings_from_config
+
+    settings = settings_from_config(tiny_profile / "mkdocs.yml")
+    read: list[str] = []
+    read_bytes = Path.read_bytes
+
+    def reading(path: Path) -> bytes:
+        data = read_bytes(path)
+        read.append(os.path.realpath(path))  # (once read)
+        return data
+
+    monkeypatch.setattr(Path, "read_bytes", reading)
+    project = load_project(settings, with_pages=False)
+    loaded, read[:] = set(read), []
+    key = kept.key_of(settings)
+    keyed = {path for path in read if path.startswith(os.path.realpath(tiny_profile))}  # (not the code's files)
+    assert loaded and loaded | {os.path.realpath(a.path) for a in project.accounts} == keyed
+
+    assert kept.key_of(replace(settings, site_dir=tmp_path, exclude_docs="x/\n")) == key  # (no part of it)
+    assert kept.key_of(replace(settings, severity={"C204": "off"})) != key
+    keys = {key}
+    for name in ("registry.yml", "accounts.yml", "gazetteer.yml", "conflicts.yml", "accounts/quill-digest.txt"):
+        path = tiny_profile / "sources" / name
+        original = path.read_bytes() if path.is_file() else None
+        path.write_bytes((original or b"") + b"\n# one more line\n")  # (the profile has no register: made)
+        keys.add(kept.key_of(settings))
+        path.unlink()
+        if original is not None:
+            keys.add(kept.key_of(settings))  # (gone)
+            path.write_bytes(original)
+    account = tiny_profile / "sources/accounts/quill-report.txt"
+    elsewhere = tmp_path / "same-bytes.txt"
+    elsewhere.write_bytes(account.read_bytes())
+    account.unlink()
+    account.symlink_to(elsewhere)  # the same bytes, read from somewhere else
+    keys.add(kept.key_of(settings))
+    assert len(keys) == 1 + 5 + 4 + 1 and None not in keys  # each change told apart
+
+
 def test_a_kept_result_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
     from build_tools import cache
 

@@ -1,6 +1,7 @@
 """The checks of a project itself (registry, accounts, register, gazetteer), its reconciliation and
 its accounts' wording index, as one result a later run can take again while nothing they were made
-from has changed: `build`, `check` and the plugin share it through the cache folder."""
+from has changed: `build`, `check` and the plugin share it through the cache folder (the wording
+index in a file of its own, read only when a page is checked)."""
 
 from __future__ import annotations
 

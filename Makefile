@@ -5,13 +5,20 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: site test browser-deps linkcheck-external check serve import-sources reconcile stats coverage bench lock clean
+.PHONY: site test bytecode browser-deps linkcheck-external check serve import-sources reconcile stats coverage bench lock clean
 
-site: $(VENV)/.installed
+site: $(VENV)/.installed bytecode
 	$(PY) -m build_tools build
 
-test: $(VENV)/.installed-test browser-deps
+test: $(VENV)/.installed-test browser-deps bytecode
 	$(PY) -m pytest -q
+
+# Where Python writes no bytecode of its own (PYTHONDONTWRITEBYTECODE, as on our machines), every
+# build, and its helper process, would compile the toolkit again (a warm `make site` here: 1.50 s
+# without, 1.41 s with, medians of 8 paired runs). Compiled here, as pip compiles what it installs;
+# only changed files are compiled again.
+bytecode: $(VENV)/.installed
+	@$(PY) -m compileall -q build_tools
 
 # The browser tests drive Debian's chromium and inject axe-core from the npm registry (locked).
 browser-deps:
@@ -19,29 +26,29 @@ browser-deps:
 	  || { echo "make: chromium is missing and could not be installed (apt-get needs root)"; exit 1; }
 	@test -f tests/browser/node_modules/axe-core/axe.min.js || npm ci --prefix tests/browser --ignore-scripts --no-audit --no-fund
 
-check: $(VENV)/.installed
+check: $(VENV)/.installed bytecode
 	$(PY) -m build_tools check
 
-serve: $(VENV)/.installed
+serve: $(VENV)/.installed bytecode
 	$(PY) -m mkdocs serve
 
-reconcile: $(VENV)/.installed
+reconcile: $(VENV)/.installed bytecode
 	$(PY) -m build_tools reconcile
 
-stats: $(VENV)/.installed
+stats: $(VENV)/.installed bytecode
 	$(PY) -m build_tools stats
 
-coverage: $(VENV)/.installed
+coverage: $(VENV)/.installed bytecode
 	$(PY) -m build_tools coverage
 
-bench: $(VENV)/.installed-bench
+bench: $(VENV)/.installed-bench bytecode
 	$(PY) -m build_tools bench
 
 $(VENV)/.installed-bench: $(VENV)/.installed requirements-bench.lock
 	$(PIP) install --require-hashes --no-deps -r requirements-bench.lock
 	touch $@
 
-import-sources: $(VENV)/.installed
+import-sources: $(VENV)/.installed bytecode
 	$(PY) -m build_tools import-sources
 
 $(VENV)/.installed: requirements.lock pyproject.toml

@@ -178,20 +178,11 @@ def _bisect(starts: list[int], offset: int) -> int:
     return max(0, bisect.bisect_right(starts, offset) - 1)
 
 
-def iter_pages(docs_dir: Path, root: Path, excluded: Callable[[str], bool] | None = None) -> list[Page]:
+def iter_pages(docs_dir: Path, root: Path, excluded: Callable[[str], bool]) -> list[Page]:
     """Every markdown page under docs_dir, sorted by path, but those `excluded` names by their path
-    under docs_dir (by default, those in a dot-folder)."""
-    if excluded is None:
-        excluded = _in_dot_folder
-    return [load_page(path, root) for path in sorted(docs_dir.rglob("*.md")) if not excluded(_src_uri(path, docs_dir))]
-
-
-def _src_uri(path: Path, docs_dir: Path) -> str:
-    return path.relative_to(docs_dir).as_posix()
-
-
-def _in_dot_folder(src_uri: str) -> bool:
-    return any(part.startswith(".") for part in src_uri.split("/"))
+    under docs_dir (Settings.excluded: those `mkdocs build` leaves out)."""
+    paths = sorted(docs_dir.rglob("*.md"))
+    return [load_page(path, root) for path in paths if not excluded(path.relative_to(docs_dir).as_posix())]
 
 
 def load_page(path: Path, root: Path, data: bytes | None = None) -> Page:

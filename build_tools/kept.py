@@ -127,4 +127,5 @@ def store_wording(folder: Path, kept: ProjectChecks) -> None:
     """Keep the wording index beside the checks, if it was asked for and is not kept there yet."""
     if kept.key is not None and kept.index is not None and not (kept.index_kept and kept.folder == folder):
         kept.index_kept = cache.store(folder / WORDING, kept.key, kept.index)
-        kept.folder = folder if kept.index_kept else kept.folder
+        if kept.index_kept:
+            kept.folder = folder

@@ -263,9 +263,14 @@ def check_registry_aliases(registry: Registry, accounts: Iterable[Account]) -> I
                 )
 
 
+def reconciles(project: Project) -> bool:
+    """Whether the project's accounts are reconciled: it has accounts, and a gazetteer to match them."""
+    return bool(project.accounts and project.gazetteer.aliases)
+
+
 def conflict_context(project: Project) -> ConflictContext | None:
     """Reconcile the accounts and compare with the register, when the profile has a gazetteer."""
-    if not (project.accounts and project.gazetteer.aliases):
+    if not reconciles(project):
         return None
     comparison = compare(reconcile_project(project), project.register)
     return ConflictContext(project.gazetteer, project.register, comparison.unregistered, comparison)

@@ -10,6 +10,13 @@ imports this module, never the caller's main module. Where no process can be sta
 work is done in-process. A helper that fails mid-build fails the build with its error (twins would
 be missing), after the pages it did not send back are read in-process.
 
+A first build (no checks of the project kept) also has the helper load, check and reconcile the
+project while MkDocs renders the pages: it sends the parent the findings, the conflict context and
+the report, then indexes the accounts' wording (kept on disk for later builds) and reads the pages
+with a job it made itself. Reconciling this profile's accounts takes about as long as MkDocs' first
+pass over its pages (reading and rendering their markdown), so the parent does not wait for a page's
+checks until it has rendered them all, and takes them before it writes any page (see the plugin).
+
 The parent sends pickled messages on the helper's stdin (it trusts only its parent). Pages read
 ahead come back on its stdout, in the order asked, as length-prefixed pickles, from a thread of
 their own, so the helper never stops reading its stdin; before each page the helper says which one
@@ -28,17 +35,21 @@ import select
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from build_tools import agents, checks, claims
+from build_tools import kept as kept_checks
 from build_tools.diagnostics import Diagnostic
 from build_tools.docs import Page, load_page
+from build_tools.project import Settings, load_project
 from build_tools.registry import Registry
 
 MAX_REPORTED = 20
 _READING = "reading"  # in place of a page read ahead: the helper has begun reading this page
+_PROJECT = "\0project"  # in place of a page's path: the helper's checks of the project itself
 _PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 _HELPER = f"import sys; sys.path.insert(0, {str(_PACKAGE_ROOT)!r}); from build_tools.outputs import main; main()"
 
@@ -120,8 +131,31 @@ class TwinWork:
         self.texts: dict[str, tuple[agents.TwinPage, str]] = {}
         self.read: dict[str, Page] = {}  # pages read ahead, by src_uri
         self.taken: set[str] = set()  # pages the parent has read itself: not to be read here
+        self.job: ReadJob | None = None  # made here, when the project is checked here (see check_project)
         self.failures: list[str] = []
         self.failed = 0
+
+    def check_project(self, settings: Settings, key: bytes | None, out: IO[bytes]) -> None:
+        """Load, check and reconcile the project, send the parent what it needs of that, then index
+        the accounts' wording (kept beside the checks) for the pages it will be asked to read. On any
+        failure the parent is sent None, and does it all itself (meeting the problem there)."""
+        try:
+            project = load_project(settings, with_pages=False)
+            done = kept_checks.check(project, key)
+            payload: tuple[Any, ...] | None = (done.findings, done.context, done.report)
+        except Exception:
+            done, payload = None, None
+        try:
+            _send(out, _PROJECT, payload)
+        except (OSError, ValueError):
+            return  # the parent has stopped listening
+        if done is None:
+            return
+        done.folder = settings.cache_dir
+        index = done.wording  # (kept by an earlier build under the same key, or built now)
+        if settings.cache_dir is not None:
+            kept_checks.store_wording(settings.cache_dir, done)
+        self.job = ReadJob(settings.root, project.registry, done.context, index, settings.severity)
 
     def handle(self, message: tuple[Any, ...]) -> None:
         kind, *args = message
@@ -183,6 +217,8 @@ class Outputs:
         self.results: int | None = None  # the helper's stdout (non-blocking) while it may send pages
         self.received = bytearray()
         self.reading: str | None = None  # the page the helper said it is reading now
+        self.checking = False  # whether the helper was asked to check the project (see check_project)
+        self.checked: tuple[Any, ...] | None = None  # what it sent back
         if not in_process and sys.executable:
             try:
                 self.process = subprocess.Popen(
@@ -206,11 +242,41 @@ class Outputs:
             except (AttributeError, OSError):
                 self.results = None  # no reading ahead: pages are read here
 
-    def read_ahead(self, job: ReadJob | None, pages: list[tuple[str, str]]) -> None:
-        """Start reading and checking these pages, (src_uri, path) in the order they will be asked for."""
+    def check_project(self, settings: Settings, key: bytes | None) -> bool:
+        """Have the helper load, check and reconcile the project while the build goes on (see
+        project_checks); whether it was asked. It then reads pages with a job of its own."""
+        self._tell("project", settings, key)
+        self.checking = self.results is not None
+        return self.checking
+
+    def project_checks(self) -> tuple[Any, ...] | None:
+        """The helper's checks of the project: (findings, conflict context, report), waited for.
+        None if it failed or is gone: the project is then checked here."""
+        while self.checking and self.results is not None:
+            select.select([self.results], [], [], 0.1)
+            self._receive()
+        self.checking = False
+        return self.checked
+
+    def read_ahead(self, job: ReadJob | Callable[[], ReadJob] | None, pages: list[tuple[str, str]]) -> None:
+        """Start reading and checking these pages, (src_uri, path) in the order they will be asked for.
+        `job` may be a function that makes it: the helper then reads with the job it made when it
+        checked the project, and the function is called only if a page must be read here."""
         self.job, self.paths, self.ahead = job, dict(pages), {}
-        if pages and job is not None:
-            self._tell("read", job, pages)  # (if the helper is gone, the pages are read here)
+        if pages and job is not None:  # (if the helper is gone, the pages are read here)
+            self._tell("read", None if callable(job) else job, pages)
+
+    def arrived(self, uri: str) -> ReadPage | None:
+        """The page, if the helper has sent it already (taken; never waited for)."""
+        self._receive()
+        return self._take(uri) if uri in self.ahead else None
+
+    def _take(self, uri: str) -> ReadPage:
+        """A page the helper has sent."""
+        read = self.ahead.pop(uri)
+        del self.paths[uri]
+        read.ahead = True
+        return read
 
     def page(self, uri: str, wait: float = 0.0) -> ReadPage | None:
         """The page as read ahead. A page the helper is reading now is waited for (it would take
@@ -221,21 +287,53 @@ class Outputs:
         if path is None or self.job is None:
             return None
         self._receive()
-        while uri not in self.ahead and (wait > 0 or self.reading == uri) and self.results is not None:
+        while (
+            uri not in self.ahead and (wait > 0 or self.reading == uri or self._starting()) and self.results is not None
+        ):
             select.select([self.results], [], [], min(wait, 0.1) if wait > 0 else 0.1)
             wait -= 0.1
             self._receive()
-        del self.paths[uri]
-        read = self.ahead.pop(uri, None)
-        if read is None:
-            self._tell("taken", uri)
-            return self.job.read(path)
-        read.ahead = True
-        return read
+        return self._take(uri) if uri in self.ahead else self._here(uri)
 
-    def pages(self) -> dict[str, ReadPage]:
-        """Every page asked for and not taken yet."""
-        return {uri: read for uri in list(self.paths) if (read := self.page(uri)) is not None}
+    def take(self, uris: list[str]) -> dict[str, ReadPage]:
+        """These pages (those asked for and not taken yet): each as the helper sent it, or read here.
+        While none has arrived, the last one the helper has not begun is read here, so that the two
+        processes meet in the middle (the helper reads in order)."""
+        left = [uri for uri in uris if uri in self.paths]
+        found: dict[str, ReadPage] = {}
+        while left:
+            self._receive()
+            arrived = [uri for uri in left if uri in self.ahead]
+            for uri in arrived:
+                left.remove(uri)
+                found[uri] = self._take(uri)
+            if arrived:
+                continue
+            if self.reading == left[-1] and self.results is not None:  # the others have arrived or are taken
+                select.select([self.results], [], [], 0.1)
+                continue
+            uri = left.pop()
+            found[uri] = self._here(uri)
+        return found
+
+    def _here(self, uri: str) -> ReadPage:
+        """Read a page here; the helper is told to skip it."""
+        path = self.paths.pop(uri)
+        self._tell("taken", uri)
+        if callable(self.job):
+            self.job = self.job()
+        assert self.job is not None
+        return self.job.read(path)
+
+    def _starting(self) -> bool:
+        """Whether the helper is about to read with the job it makes (checking the project, indexing the
+        accounts' wording): its pages are waited for, as reading one here would need the same work."""
+        return callable(self.job) and self.reading is None and (self.checking or self.checked is not None)
+
+    def pages(self, leave: set[str] | frozenset[str] = frozenset()) -> dict[str, ReadPage]:
+        """Every page asked for and not taken yet (but those to `leave` for later)."""
+        uris = [uri for uri in self.paths if uri not in leave]
+        return {uri: read for uri in uris if (read := self.page(uri)) is not None}
 
     def _receive(self) -> None:
         """Take what the helper has sent so far: frames of a 4-byte length and a pickled (src_uri,
@@ -261,7 +359,9 @@ class Outputs:
             except Exception:  # garbled: the rest is read here
                 uri, read, self.results = "", None, None
             at += 4 + size
-            if read == _READING:
+            if uri == _PROJECT:
+                self.checked, self.checking = read, False
+            elif read == _READING:
                 self.reading = uri
             elif read is not None and uri in self.paths:  # (a page read here meanwhile is not kept)
                 self.ahead[uri] = read
@@ -342,17 +442,14 @@ def _read_pages(
         for uri, path in pages:
             if uri in taken:
                 continue
-            marker = pickle.dumps((uri, _READING), protocol=pickle.HIGHEST_PROTOCOL)
-            out.write(len(marker).to_bytes(4, "little") + marker)
-            out.flush()
+            _send(out, uri, _READING)
             try:
                 read = job.read(path)
-                data = pickle.dumps((uri, read), protocol=pickle.HIGHEST_PROTOCOL)
-                kept[uri] = read.page
             except Exception:  # the parent reads this page again itself, and meets the problem there
-                data = pickle.dumps((uri, None), protocol=pickle.HIGHEST_PROTOCOL)
-            out.write(len(data).to_bytes(4, "little") + data)
-            out.flush()
+                _send(out, uri, None)
+                continue
+            kept[uri] = read.page
+            _send(out, uri, read)
     except (OSError, ValueError):
         pass  # the parent has stopped listening
     finally:
@@ -360,6 +457,13 @@ def _read_pages(
             out.close()
         except OSError:
             pass
+
+
+def _send(out: IO[bytes], uri: str, payload: Any) -> None:
+    """One frame to the parent: a 4-byte length and a pickled (src_uri, payload), flushed."""
+    data = pickle.dumps((uri, payload), protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(len(data).to_bytes(4, "little") + data)
+    out.flush()
 
 
 def main() -> None:
@@ -384,11 +488,14 @@ def serve(jobs: IO[bytes] | None = None, errors: IO[str] | None = None, results:
             message = pickle.load(jobs)
         except EOFError:
             break
-        if message[0] == "read":
-            readers.append(
-                threading.Thread(target=_read_pages, args=(*message[1:], results, work.read, work.taken), daemon=True)
-            )
-            readers[-1].start()
+        if message[0] == "project":
+            work.check_project(*message[1:], results)
+        elif message[0] == "read":
+            job = message[1] or work.job  # (None: the job made here, with the project's checks)
+            if job is not None:  # (if there is none, the parent reads every page itself)
+                args = (job, message[2], results, work.read, work.taken)
+                readers.append(threading.Thread(target=_read_pages, args=args, daemon=True))
+                readers[-1].start()
         else:
             work.handle(message)
     for reader in readers:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from build_tools import kept as kept_checks
 from build_tools.config import ProvenanceConfig
 from build_tools.diagnostics import Diagnostic
 from build_tools.docs import Page, find_citations, forget_folders, inside, load_page, parse_page_text
-from build_tools.project import Project, SettingsError, load_project, settings_from_options
+from build_tools.project import Project, Settings, SettingsError, load_project, settings_from_options
 
 log = get_plugin_logger(__name__)
 THEME_DIR = Path(__file__).parent / "theme"
@@ -41,13 +43,17 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.context: guard.ConflictContext | None = None
         self.report: dict | None = None  # type: ignore[type-arg]
         self.checked: kept_checks.ProjectChecks | None = None  # the project's checks, as run or kept
+        self.checking: tuple[Project, bytes | None] | None = None  # the project the helper is checking
+        self.delegated = False  # whether it does in this build (then pages are not waited for until on_env)
         self.twin_of: dict[str, str] = {}
         self.dirty = False
         self.command = "build"
         self.files: Files | None = None
         self.curated: dict[str, Page] = {}  # every curated page, as read for this build
         self.pending: dict[str, outputs.ReadPage] = {}  # read, not yet rendered
-        self.sources_placeholder: str | None = None
+        # Generated pages made when they are rendered: uri -> (what MkDocs was given, what makes the page)
+        self.later: dict[str, tuple[str, Callable[[File | None], str]]] = {}
+        self.deferred: dict[str, MkPage] = {}  # pages rendered before the helper had checked them
         self.special: tuple[Files | None, dict[str, File | None]] = (None, {})
         self.twins_sent: set[str] = set()
         self.as_read: set[str] = set()  # pages whose twin is made from the page the helper read
@@ -83,16 +89,20 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         key = kept_checks.key_of(settings)  # (told from the files the project is loaded from)
         self.cache_dir = settings.cache_dir if key else None
         kept = _CHECKED.get(str(settings.root))
+        self.checking, self.checked, self.context, self.report, self.account_findings = None, None, None, None, []
+        self.delegated = False  # whether the helper checks the project in this build
         if kept is None or key is None or kept.key != key:  # something they depend on changed
-            kept = self._cached_checks(key) or kept_checks.check(load_project(settings, with_pages=False), key)
-            _CHECKED[str(settings.root)] = kept
-        kept.project.settings = settings  # (the same, but perhaps for the site folder)
-        project, project_checks = kept.project, kept.findings
-        self.context, self.report, self.checked = kept.context, kept.report, kept
-        self.project = project
-        account_paths = {account.rel_path for account in self.project.accounts}
-        self.account_findings = [d for d in project_checks if d.path in account_paths]
-        self._report(project_checks)
+            kept = self._cached_checks(key)
+            if kept is None:
+                project = load_project(settings, with_pages=False)
+                # Checking and reconciling the project takes longer than MkDocs takes to read and render
+                # the pages: the helper does it meanwhile, then checks the pages (see _checks).
+                if not self.dirty and self.outputs.check_project(settings, key):
+                    self.checking, self.project, self.delegated = (project, key), project, True
+                else:
+                    kept = kept_checks.check(project, key)
+        if kept is not None:
+            self._take_checks(kept, settings)
         # Our partials (badges under the title) sit between the site's own overrides and the theme.
         position = 1 if config.theme.custom_dir else 0
         if str(THEME_DIR) not in config.theme.dirs:
@@ -100,6 +110,35 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
         return config
+
+    def _take_checks(self, kept: kept_checks.ProjectChecks, settings: Settings) -> None:
+        """The project's checks for this build (and later ones, while the project is unchanged)."""
+        _CHECKED[str(settings.root)] = kept
+        kept.project.settings = settings  # (the same, but perhaps for the site folder)
+        self.context, self.report, self.checked = kept.context, kept.report, kept
+        self.project = kept.project
+        account_paths = {account.rel_path for account in self.project.accounts}
+        self.account_findings = [d for d in kept.findings if d.path in account_paths]
+        self._report(kept.findings)
+
+    def _checks(self) -> kept_checks.ProjectChecks:
+        """The project's checks; those the helper is making are waited for (made here if it failed)."""
+        if self.checking is not None:
+            project, key = self.checking
+            self.checking = None
+            found = self.outputs.project_checks() if self.outputs is not None else None
+            if found is None:
+                kept = kept_checks.check(project, key)
+            else:
+                kept = kept_checks.ProjectChecks(key, project, *found, folder=self.cache_dir)
+            self._take_checks(kept, project.settings)
+        if self.checked is None:
+            raise PluginError("the provenance plugin was not configured")
+        return self.checked
+
+    def _reconciles(self) -> bool:
+        """Whether the accounts are reconciled (known before the helper has done it)."""
+        return checks.reconciles(self._project()) if self.checking is not None else self.report is not None
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         project = self._project()
@@ -117,38 +156,72 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             self.curated = {uri: _load(path, project) for uri, path in curated}
         else:
             unread = [(uri, path) for uri, path in curated if not self._take_kept(uri, path)]
-            self.outputs.read_ahead(self._read_job() if unread else None, unread)  # (no job: nothing to read)
+            # (The job is made only if a page is read here, when the helper makes its own; none: nothing to read.)
+            job = (self._read_job if self.checking is not None else self._read_job()) if unread else None
+            self.outputs.read_ahead(job, unread)
+        self.later, self.deferred = {}, {}
         uri = self.config.sources_page
         existing = files.get_file_from_path(uri)
         if existing is not None:
             files.remove(existing)
         if self.dirty:  # only changed pages are rendered, nothing to overlap: the page is made now
-            self.sources_placeholder = None
             content = self._sources_page(files, File.generated(config, uri, content=""))
             files.append(self._generated(config, uri, content))
         else:
             # Which pages cite each source is known once they are read: the lists are filled in when
             # the sources page itself is rendered (on_page_markdown); its front matter is final here.
-            self.sources_placeholder = self._sources_page(files)
-            files.append(File.generated(config, uri, content=self.sources_placeholder))
+            placeholder = self._sources_page(files)
+            files.append(File.generated(config, uri, content=placeholder))
+            self.later[uri] = (placeholder, lambda file: self._sources_page(files, file))
         page_uri = self.config.disagreements_page
-        if page_uri and self.report is not None:
+        if page_uri and self._reconciles():
             existing = files.get_file_from_path(page_uri)
             if existing is not None:
                 files.remove(existing)
             sources_file = files.get_file_from_path(uri)
             sources_url = get_relative_url(sources_file.url, File(page_uri, "", "", True).url) if sources_file else uri
-            content = render.disagreements_page(self.report, project.registry, project.accounts, sources_url)
-            files.append(self._generated(config, page_uri, content))
+
+            def disagreements(_: File | None) -> str:
+                report = self._checks().report
+                assert report is not None  # (the accounts are reconciled)
+                return render.disagreements_page(report, project.registry, project.accounts, sources_url)
+
+            self._generate(
+                files, config, page_uri, disagreements, render.DISAGREEMENTS_TITLE, render.DISAGREEMENTS_ABOUT
+            )
         audit_uri = self.config.source_audit_page
         if audit_uri and project.accounts:
             existing = files.get_file_from_path(audit_uri)
             if existing is not None:
                 files.remove(existing)
-            audit = render.source_audit_page(project.accounts, self.account_findings, project.registry)
-            files.append(self._generated(config, audit_uri, audit))
+
+            def audit(_: File | None) -> str:
+                self._checks()
+                return render.source_audit_page(project.accounts, self.account_findings, project.registry)
+
+            self._generate(files, config, audit_uri, audit, "Source audit", render.AUDIT_ABOUT)
         self.files = files
         return files
+
+    def _generate(
+        self,
+        files: Files,
+        config: MkDocsConfig,
+        uri: str,
+        make: Callable[[File | None], str],
+        title: str,
+        description: str,
+    ) -> None:
+        """Add a generated page made from the project's checks. While the helper is still making them,
+        the page is made when it is rendered (on_page_markdown); its front matter is final now."""
+        if self.checking is None:
+            files.append(self._generated(config, uri, make(None)))
+            return
+        placeholder = "\n".join(
+            [*render.front_matter(title, description), "", "(Made once the accounts are checked.)", ""]
+        )
+        files.append(File.generated(config, uri, content=placeholder))
+        self.later[uri] = (placeholder, make)
 
     def _generated(self, config: MkDocsConfig, uri: str, content: str) -> File:
         file = File.generated(config, uri, content=content)
@@ -203,29 +276,39 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         sources_url = get_relative_url(sources_file.url, page.url) if sources_file else self.config.sources_page
         first_line = 1
         citations, why, conflicts = None, None, None
+        deferred = False
         if page.file.abs_src_path and not page.file.generated_by:
-            read = self._read(page.file)
-            if read.digest is not None:
-                _READ[page.file.abs_src_path] = (project, read)
-            parsed = self.curated[page.file.src_uri] = read.page
-            self._report(read.diagnostics)
+            # While the helper checks the project, a page it has not checked yet is parsed here.
+            read = self._arrived(page.file) if self.delegated else self._read(page.file)
+            if read is None:
+                parsed = self.curated[page.file.src_uri] = _load(page.file.abs_src_path, project)
+                deferred = parsed.body.lstrip("\n") == markdown  # and its checks taken in on_env
+                read = None if deferred else self._read(page.file)
+            if read is not None:
+                if read.digest is not None:
+                    _READ[page.file.abs_src_path] = (project, read)
+                parsed = self.curated[page.file.src_uri] = read.page
+                self._report(read.diagnostics)
             first_line = parsed.body_start
             # MkDocs hands over the body without its leading blank lines; put them back so the
             # citations read ahead (offsets into the body) can be reused as they are.
             if parsed.body.lstrip("\n") == markdown:
-                markdown, why, conflicts = parsed.body, read.confidence_why, read.conflicts
+                markdown = parsed.body
                 citations = checks.page_citations(parsed)[0]
-                if read.ahead:  # the helper has the markdown and citations the twin is made from
-                    self.as_read.add(page.file.src_uri)
-        elif self.sources_placeholder and page.file.src_uri == self.config.sources_page:
-            if markdown == _body(self.sources_placeholder):  # (unless another plugin changed it)
-                content = self._sources_page(files, page.file)  # every curated page is read by now
+                if read is not None:
+                    why, conflicts = read.confidence_why, read.conflicts
+                    if read.ahead:  # the helper has the markdown and citations the twin is made from
+                        self.as_read.add(page.file.src_uri)
+        elif page.file.src_uri in self.later:  # made now: every curated page is read by now
+            placeholder, make = self.later.pop(page.file.src_uri)
+            if markdown == _body(placeholder):  # (unless another plugin changed it)
+                content = make(page.file)
                 self._keep_if_unchanged(page.file, config, content)
                 markdown = _body(content)
         if citations is None:
             citations, _ = find_citations(markdown, first_line)
         self._collect_twin(markdown, citations, page, config)
-        if why is None:
+        if why is None and not deferred:
             weakest = claims.weakest_paragraph(markdown, first_line, citations, project.registry)
             why = claims.rationale(citations, project.registry, weakest)
         page.meta["confidence_why"] = why
@@ -240,16 +323,56 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         page.meta["cited_sources"] = [s.id for s in rendered.cited]
         markdown = rendered.markdown
         disagreements = self._file(files, self.config.disagreements_page)
-        if self.context is not None and disagreements is not None and not page.file.generated_by:
-            entries = self._touched(markdown, first_line) if conflicts is None else self._entries(conflicts)
-            if entries:
-                url = get_relative_url(disagreements.url, page.url)
-                markdown = stash.put(render.conflict_notice(entries, url).strip()) + "\n\n" + markdown
-                twin = self.twins.get(page.file.src_uri)
-                if twin is not None:
-                    base = _absolute(config, disagreements.url)
-                    twin.notice = [(e.subject, _state(e), f"{_twin_url(base)}#{e.id}") for e in entries]
+        if disagreements is not None and not page.file.generated_by and self._reconciles():
+            if deferred:  # which disagreements it touches is known in on_env: a slot for the notice
+                self.deferred[page.file.src_uri] = page
+                markdown = _first_block(markdown, stash.put(NOTICE_SLOT))
+            else:
+                entries = self._touched(markdown, first_line) if conflicts is None else self._entries(conflicts)
+                if entries:
+                    notice = render.conflict_notice(entries, get_relative_url(disagreements.url, page.url))
+                    markdown = _first_block(markdown, stash.put(notice.strip()))
+                    self._twin_notice(page, entries, disagreements, config)
+        elif deferred:
+            self.deferred[page.file.src_uri] = page
         return markdown
+
+    def _twin_notice(self, page: MkPage, entries: list, disagreements: File, config: MkDocsConfig) -> None:  # type: ignore[type-arg]
+        twin = self.twins.get(page.file.src_uri)
+        if twin is not None:
+            base = _absolute(config, disagreements.url)
+            twin.notice = [(e.subject, _state(e), f"{_twin_url(base)}#{e.id}") for e in entries]
+
+    def _take_deferred(self, config: MkDocsConfig) -> None:
+        """The checks of the pages rendered before the helper had checked them (see on_page_markdown):
+        their findings, the reason for their badge, and the notice of the disagreements they touch."""
+        project = self._project()
+        disagreements = self._file(self.files, self.config.disagreements_page) if self.files else None
+        deferred, self.deferred = self.deferred, {}
+        taken = self.outputs.take(list(deferred)) if self.outputs is not None else {}
+        for uri, page in deferred.items():
+            read = taken.get(uri) or self._read(page.file)
+            if read.digest is not None:
+                _READ[page.file.abs_src_path] = (project, read)  # type: ignore[index]
+            self.curated[uri] = read.page
+            self._report(read.diagnostics)
+            page.meta["confidence_why"] = read.confidence_why
+            if read.ahead:
+                self.as_read.add(uri)
+            if disagreements is None or NOTICE_SLOT not in (page.content or ""):
+                continue
+            entries = self._entries(read.conflicts)
+            notice = (
+                render.conflict_notice(entries, get_relative_url(disagreements.url, page.url)).strip()
+                if entries
+                else ""
+            )
+            full, light = self.search_content.get(uri, (None, None))
+            page.content = _fill_slot(page.content or "", notice)
+            if full is not None:
+                self.search_content[uri] = (page.content, _fill_slot(light or "", notice))
+            if entries:
+                self._twin_notice(page, entries, disagreements, config)
 
     def _file(self, files: Files, uri: str) -> File | None:
         """One of the pages every page links to (looked up once per build: the lookup is not free)."""
@@ -261,6 +384,11 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         if uri not in found:
             found[uri] = files.get_file_from_path(uri)
         return found[uri]
+
+    def _arrived(self, file: File) -> outputs.ReadPage | None:
+        """A curated page as read and checked already (kept, or sent by the helper), never waited for."""
+        read = self.pending.pop(file.src_uri, None)
+        return read if read is not None or self.outputs is None else self.outputs.arrived(file.src_uri)
 
     def _read(self, file: File) -> outputs.ReadPage:
         """A curated page, read and checked (ahead, by the helper, when there is one)."""
@@ -329,13 +457,14 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
     def _read_job(self) -> outputs.ReadJob:
         project = self._project()
         settings = project.settings
-        index = self.checked.wording if self.checked is not None else None  # (built or read only now)
+        index = self._checks().wording  # (built or read only now)
         return outputs.ReadJob(settings.root, project.registry, self.context, index, settings.severity)
 
     def _take_all(self) -> None:
-        """Every curated page read ahead and not rendered yet (their findings are reported when they are)."""
+        """Every curated page read ahead and not rendered yet (their findings are reported when they are);
+        not those rendered already, whose checks are taken in on_env."""
         if self.outputs is not None:
-            for uri, read in self.outputs.pages().items():
+            for uri, read in self.outputs.pages(leave=set(self.deferred)).items():
                 self.curated[uri] = read.page
                 self.pending[uri] = read
 
@@ -346,8 +475,10 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         body = markdown
         if uri == self.config.sources_page:
             body, citations = render.sources_markdown(project.registry, project.accounts), []
-        elif uri == self.config.disagreements_page and self.report is not None:
-            body = render.disagreements_page(self.report, project.registry, project.accounts, plain=True)
+        elif uri == self.config.disagreements_page and self._reconciles():
+            report = self._checks().report
+            assert report is not None  # (the accounts are reconciled)
+            body = render.disagreements_page(report, project.registry, project.accounts, plain=True)
             body, citations = body.split("\n---\n", 1)[1], []
         meta = page.meta
         title = str(meta.get("title") or page.title or "")
@@ -360,6 +491,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
     def _touched(self, markdown: str, first_line: int) -> list:  # type: ignore[type-arg]
         """Registered disagreements (not false alarms) the page speaks of, in order of first mention
         (for a page another plugin changed: a curated page's come with it as read)."""
+        self._checks()
         assert self.context is not None
         ids: list[str] = []
         for paragraph in claims.paragraphs(markdown, first_line):
@@ -369,8 +501,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         return self._entries(ids)
 
     def _entries(self, ids: list[str]) -> list:  # type: ignore[type-arg]
-        assert self.context is not None
-        entries = self.context.register.entries
+        entries = self._project().register.entries
         return [entries[i] for i in ids if i in entries and entries[i].verdict != "not a conflict"]
 
     def on_page_content(self, html: str, *, page: MkPage, config: MkDocsConfig, files: Files) -> str:
@@ -466,6 +597,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         return csp.add_policy(output_content) if template_name.endswith(".html") else output_content
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        self._checks()  # (the helper's, waited for)
+        self._take_deferred(config)
         self._take_all()  # pages read ahead that MkDocs did not render (their findings are not reported)
         self.pending = {}
         self._save_checks()  # (every page is read by now; kept even when the build fails below)
@@ -565,6 +698,30 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         if self.project is None:
             raise PluginError("the provenance plugin was not configured")
         return self.project
+
+
+NOTICE_SLOT = "<!--provenance:notice-->"  # where a page's notice of disagreements goes, once known
+_LEADING_H1 = re.compile(r"\A\n*#[ \t][^\n]*(?:\n|\Z)")
+
+
+def _first_block(markdown: str, block: str) -> str:
+    """The block first on the page, after the page's heading if it opens with one (MkDocs takes the
+    title of a page without one in its front matter from a heading that comes first)."""
+    heading = _LEADING_H1.match(markdown)
+    if heading is None:
+        return block + "\n\n" + markdown
+    return markdown[: heading.end()].rstrip("\n") + "\n\n" + block + "\n\n" + markdown[heading.end() :]
+
+
+def _fill_slot(html: str, notice: str) -> str:
+    """The page's HTML with its notice in the slot (without it, and the line break after it, if none)."""
+    at = html.find(NOTICE_SLOT)
+    if at < 0:
+        return html
+    end = at + len(NOTICE_SLOT)
+    if not notice and html.startswith("\n", end):
+        end += 1
+    return html[:at] + notice + html[end:]
 
 
 def _body(content: str) -> str:

@@ -293,13 +293,20 @@ def mark_unverified(markdown: str, stash: Stash | None = None) -> str:
     return "".join(pieces)
 
 
+AUDIT_ABOUT = "What each raw account is, how it was produced, and the citation defects found in it."
+DISAGREEMENTS_TITLE = "Where the accounts disagree"
+DISAGREEMENTS_ABOUT = "Every disagreement between the accounts, the value we prefer and why; and what they agree on."
+
+
+def front_matter(title: str, description: str) -> list[str]:
+    """A generated page's front matter, as lines (MkDocs reads it before the page is rendered)."""
+    return ["---", f"title: {title}", f"description: {description}", "---"]
+
+
 def source_audit_page(accounts: list[Account], findings: list, registry: Registry, title: str = "Source audit") -> str:
     """A page on how reliable each raw account is: what it is, and the defects the checks found in it."""
     lines = [
-        "---",
-        f"title: {title}",
-        "description: What each raw account is, how it was produced, and the citation defects found in it.",
-        "---",
+        *front_matter(title, AUDIT_ABOUT),
         "",
         "The profile is compiled from the raw accounts below. They are kept byte for byte and never edited; "
         "this page lists what the checks found in each, so a reader can judge how far to trust it.",
@@ -338,10 +345,7 @@ def disagreements_page(  # type: ignore[type-arg]
     sources, then what several accounts agree on and what rests on one account."""
     titles = {a.id: a.title for a in accounts}
     lines = [
-        "---",
-        "title: Where the accounts disagree",
-        "description: Every disagreement between the accounts, the value we prefer and why; and what they agree on.",
-        "---",
+        *front_matter(DISAGREEMENTS_TITLE, DISAGREEMENTS_ABOUT),
         "",
         "The accounts behind this profile disagree on dates, numbers and titles. Each disagreement is "
         "listed here with every competing value, who states it (account and line) and the sources "

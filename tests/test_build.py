@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -291,18 +292,19 @@ def test_the_wording_index_is_kept_apart_and_read_only_when_a_page_is(
         plugin.forget_earlier_builds()  # as a new process starts
         return _mkdocs_build(tiny_profile / "mkdocs.yml", tmp_path / name)
 
-    assert build("first") == "built" and len(built) == 1 and kept.is_file()
+    # A first build's helper checks the project, builds the index and keeps it (none is built here).
+    assert build("first") == "built" and len(built) == 0 and kept.is_file()
     checked = kept.parent / "project.pickle"
     assert cache.load(checked, checked.read_bytes()[:32]).index is None  # (they are read without it)
     kept.unlink()
-    assert build("second") == "built" and len(built) == 1  # every page taken again: no page read, no index
+    assert build("second") == "built" and len(built) == 0  # every page taken again: no page read, no index
     assert not kept.exists()
     page = tiny_profile / "docs/index.md"
     page.write_text(page.read_text() + "\nShe also mended watches [@quill-workshop-site].\n")
-    assert build("third") == "built" and len(built) == 2 and kept.is_file()  # a page read: built, and kept
+    assert build("third") == "built" and len(built) == 1 and kept.is_file()  # a page read: built, and kept
     copied = "Ada Quill is an invented clockmaker used to test the toolkit, they say [@quill-workshop-site].\n"
     page.write_text(page.read_text() + "\n" + copied)
-    assert build("fourth") == "built" and len(built) == 2  # the index as kept
+    assert build("fourth") == "built" and len(built) == 1  # the index as kept
     assert any(line.startswith("docs/index.md:") and " C401 warning: copied wording" in line for line in reported)
 
 
@@ -466,6 +468,52 @@ def test_a_page_shows_the_disagreements_it_speaks_of_as_found_when_it_was_read(
     _build(tiny_profile / "mkdocs.yml", site)
     assert 'href="disagreements/#workshop-opened"' in (site / "index.html").read_text()
     assert "disagreements/#workshop-opened" not in (site / "people/apprentices/index.html").read_text()
+
+
+@pytest.mark.parametrize("checked", ["here", "by the helper, which failed"])
+def test_a_first_build_whose_helper_checks_the_project_builds_the_same_site(
+    tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checked: str
+) -> None:
+    """A first build renders its pages while the helper checks the project, and takes the pages'
+    checks (findings, badge reasons, notices of disagreements) before it writes them."""
+    from build_tools import outputs, plugin
+
+    (tiny_profile / "sources/conflicts.yml").write_text(_REGISTER)
+    # A page that takes its title from its heading (where a site lets it), and touches the disagreement:
+    # the notice goes under the heading.
+    config = tiny_profile / "mkdocs.yml"
+    config.write_text(
+        config.read_text().replace("  - provenance\n", "  - provenance:\n      severity: {F002: 'off'}\n")
+    )
+    write(
+        tiny_profile / "docs/people/workshop.md",
+        "---\ndescription: Her workshop.\nconfidence: high\ndepth: low\n---\n\n# The workshop\n\n"
+        "Ada Quill opened her workshop in March 2001 [@quill-workshop-site].\n",
+    )
+    asked: list[bool] = []
+    ask = outputs.Outputs.check_project
+    monkeypatch.setattr(outputs.Outputs, "check_project", lambda *args: asked.append(ask(*args)) or asked[-1])
+    plugin.forget_earlier_builds()
+    _build(tiny_profile / "mkdocs.yml", tmp_path / "helper")
+    assert asked == [True]
+    shutil.rmtree(tiny_profile / ".cache")
+    if checked == "here":
+        monkeypatch.setattr(outputs.Outputs, "check_project", lambda *args: False)
+    else:
+        monkeypatch.setattr(outputs.Outputs, "project_checks", lambda self: None)
+    plugin.forget_earlier_builds()
+    _build(tiny_profile / "mkdocs.yml", tmp_path / "other")
+    assert tree(tmp_path / "helper") == tree(tmp_path / "other")
+    page = BeautifulSoup((tmp_path / "helper/people/workshop/index.html").read_text(), "html.parser")
+    assert page.title is not None and page.title.get_text().startswith("The workshop")
+    content = page.select_one("article")
+    assert content is not None
+    blocks = [child for child in content.children if getattr(child, "name", None)]
+    heading = next(i for i, block in enumerate(blocks) if block.name == "h1")
+    assert "conflict-notice" in blocks[heading + 1].get("class", [])
+    index = (tmp_path / "helper/index.html").read_text()
+    assert index.count('class="admonition warning conflict-notice"') == 1
+    assert "conflict-notice" not in (tmp_path / "helper/people/apprentices/index.html").read_text()
 
 
 def test_mkdocs_serve_leaves_the_repositorys_llms_txt_alone(tiny_profile: Path, tmp_path: Path) -> None:

@@ -122,6 +122,38 @@ def test_pages_are_read_in_process_when_the_helper_dies(tmp_path: Path) -> None:
         work.close()
 
 
+def test_the_helper_checks_the_project_then_reads_pages_with_the_job_it_made(tiny_profile: Path) -> None:
+    from dataclasses import replace
+
+    from build_tools import kept
+    from build_tools.project import load_project, settings_from_config
+
+    settings = settings_from_config(tiny_profile / "mkdocs.yml")
+    key = b"k" * 32
+    here = kept.check(load_project(settings, with_pages=False), key)
+    work = outputs.Outputs()
+    assert work.check_project(settings, key)
+    found = work.project_checks()
+    assert found is not None
+    findings, context, report = found
+    assert findings == here.findings and report == here.report and context.unregistered == here.context.unregistered
+    page = str(tiny_profile / "docs/index.md")
+    work.read_ahead(lambda: pytest.fail("a page was read here, without the helper's job"), [("index.md", page)])
+    read = work.page("index.md")  # (waited for while the helper indexes the accounts' wording)
+    job = outputs.ReadJob(settings.root, here.project.registry, here.context, here.wording, settings.severity)
+    assert read is not None and read.ahead and read.diagnostics == job.read(page).diagnostics
+    assert (settings.cache_dir / kept.WORDING).is_file()  # (the index it made, kept before it read a page)
+    work.close()
+    # A helper that cannot check the project says so: the caller checks it, and reads every page itself.
+    work = outputs.Outputs()
+    assert work.check_project(replace(settings, accounts_path=None), key)  # type: ignore[arg-type]
+    assert work.project_checks() is None
+    work.read_ahead(lambda: job, [("index.md", page)])
+    taken = work.take(["index.md"])
+    assert not taken["index.md"].ahead and taken["index.md"].diagnostics == read.diagnostics
+    work.close()  # (no twin failed: nothing to report)
+
+
 def test_a_stale_copy_at_the_second_twin_path_is_replaced_by_a_link(tmp_path: Path) -> None:
     stale = tmp_path / "c/index.html.md"
     stale.parent.mkdir()

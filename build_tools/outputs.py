@@ -249,6 +249,11 @@ class Outputs:
         self.checking = self.results is not None
         return self.checking
 
+    def checks_arrived(self) -> bool:
+        """Whether the helper's checks of the project have arrived (or will not come)."""
+        self._receive()
+        return not self.checking or self.results is None
+
     def project_checks(self) -> tuple[Any, ...] | None:
         """The helper's checks of the project: (findings, conflict context, report), waited for.
         None if it failed or is gone: the project is then checked here."""
@@ -315,6 +320,15 @@ class Outputs:
             uri = left.pop()
             found[uri] = self._here(uri)
         return found
+
+    def claim(self, uri: str) -> str | None:
+        """The path of a page the helper has not begun, which the caller reads itself (the helper is
+        told to skip it); None if it has begun it (or sent it)."""
+        self._receive()
+        if uri not in self.paths or uri in self.ahead or self.reading == uri:
+            return None
+        self._tell("taken", uri)
+        return self.paths.pop(uri)
 
     def _here(self, uri: str) -> ReadPage:
         """Read a page here; the helper is told to skip it."""

@@ -17,7 +17,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_relative_url
 
-from build_tools import agents, cache, checks, claims, csp, guard, jsonld, outputs, render
+from build_tools import agents, cache, checks, claims, csp, guard, jsonld, outputs, render, wording
 from build_tools import kept as kept_checks
 from build_tools.config import ProvenanceConfig
 from build_tools.diagnostics import Diagnostic
@@ -54,6 +54,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         # Generated pages made when they are rendered: uri -> (what MkDocs was given, what makes the page)
         self.later: dict[str, tuple[str, Callable[[File | None], str]]] = {}
         self.deferred: dict[str, MkPage] = {}  # pages rendered before the helper had checked them
+        self.guessed: dict[str, outputs.ReadPage] = {}  # some of them, checked here while it reconciled
         self.special: tuple[Files | None, dict[str, File | None]] = (None, {})
         self.twins_sent: set[str] = set()
         self.as_read: set[str] = set()  # pages whose twin is made from the page the helper read
@@ -126,15 +127,42 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         if self.checking is not None:
             project, key = self.checking
             self.checking = None
+            index, guess = self._check_while_waiting(project)
             found = self.outputs.project_checks() if self.outputs is not None else None
             if found is None:
                 kept = kept_checks.check(project, key)
             else:
                 kept = kept_checks.ProjectChecks(key, project, *found, folder=self.cache_dir)
+            if index is not None:  # (the helper keeps its own on disk)
+                kept.index, kept.index_kept = index, kept.folder is not None
+            # The pages checked meanwhile stand if no disagreement was found outside the register (the
+            # only thing the checks of a page take from reconciling); otherwise they are read again.
+            if kept.context is None or not kept.context.unregistered:
+                self.guessed = guess
             self._take_checks(kept, project.settings)
         if self.checked is None:
             raise PluginError("the provenance plugin was not configured")
         return self.checked
+
+    def _check_while_waiting(self, project: Project) -> tuple[wording.AccountIndex | None, dict[str, outputs.ReadPage]]:
+        """While the helper is still reconciling, and this process would only wait: the accounts'
+        wording indexed here too, and pages checked against the register alone, last first (the helper
+        checks them first to last once it has reconciled). Each page's checks take from reconciling
+        only the disagreements it found outside the register: the caller knows whether there are any."""
+        checked: dict[str, outputs.ReadPage] = {}
+        if not self.deferred or self.outputs is None or self.outputs.checks_arrived():
+            return None, checked
+        settings = project.settings
+        index = wording.AccountIndex(project.accounts)
+        context = guard.ConflictContext(project.gazetteer, project.register) if checks.reconciles(project) else None
+        job = outputs.ReadJob(settings.root, project.registry, context, index, settings.severity)
+        for uri in reversed(list(self.deferred)):
+            if self.outputs.checks_arrived():
+                break
+            path = self.outputs.claim(uri)
+            if path is not None:
+                checked[uri] = job.read(path)
+        return index, checked
 
     def _reconciles(self) -> bool:
         """Whether the accounts are reconciled (known before the helper has done it)."""
@@ -159,7 +187,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             # (The job is made only if a page is read here, when the helper makes its own; none: nothing to read.)
             job = (self._read_job if self.checking is not None else self._read_job()) if unread else None
             self.outputs.read_ahead(job, unread)
-        self.later, self.deferred = {}, {}
+        self.later, self.deferred, self.guessed = {}, {}, {}
         uri = self.config.sources_page
         existing = files.get_file_from_path(uri)
         if existing is not None:
@@ -349,9 +377,11 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         project = self._project()
         disagreements = self._file(self.files, self.config.disagreements_page) if self.files else None
         deferred, self.deferred = self.deferred, {}
-        taken = self.outputs.take(list(deferred)) if self.outputs is not None else {}
+        guessed, self.guessed = self.guessed, {}
+        taken = self.outputs.take([uri for uri in deferred if uri not in guessed]) if self.outputs is not None else {}
         for uri, page in deferred.items():
-            read = taken.get(uri) or self._read(page.file)
+            # (A page checked here while the helper reconciled, whose checks did not stand, is read again.)
+            read = guessed.get(uri) or taken.get(uri) or self._read_job().read(str(page.file.abs_src_path))
             if read.digest is not None:
                 _READ[page.file.abs_src_path] = (project, read)  # type: ignore[index]
             self.curated[uri] = read.page

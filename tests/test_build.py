@@ -292,19 +292,21 @@ def test_the_wording_index_is_kept_apart_and_read_only_when_a_page_is(
         plugin.forget_earlier_builds()  # as a new process starts
         return _mkdocs_build(tiny_profile / "mkdocs.yml", tmp_path / name)
 
-    # A first build's helper checks the project, builds the index and keeps it (none is built here).
-    assert build("first") == "built" and len(built) == 0 and kept.is_file()
+    # A first build's helper checks the project, builds the index and keeps it (this process builds
+    # one too only if it has to wait for the helper's checks, to read pages the helper has not begun).
+    assert build("first") == "built" and len(built) <= 1 and kept.is_file()
+    first = len(built)
     checked = kept.parent / "project.pickle"
     assert cache.load(checked, checked.read_bytes()[:32]).index is None  # (they are read without it)
     kept.unlink()
-    assert build("second") == "built" and len(built) == 0  # every page taken again: no page read, no index
+    assert build("second") == "built" and len(built) == first  # every page taken again: no page read, no index
     assert not kept.exists()
     page = tiny_profile / "docs/index.md"
     page.write_text(page.read_text() + "\nShe also mended watches [@quill-workshop-site].\n")
-    assert build("third") == "built" and len(built) == 1 and kept.is_file()  # a page read: built, and kept
+    assert build("third") == "built" and len(built) == first + 1 and kept.is_file()  # a page read: built, kept
     copied = "Ada Quill is an invented clockmaker used to test the toolkit, they say [@quill-workshop-site].\n"
     page.write_text(page.read_text() + "\n" + copied)
-    assert build("fourth") == "built" and len(built) == 1  # the index as kept
+    assert build("fourth") == "built" and len(built) == first + 1  # the index as kept
     assert any(line.startswith("docs/index.md:") and " C401 warning: copied wording" in line for line in reported)
 
 
@@ -514,6 +516,48 @@ def test_a_first_build_whose_helper_checks_the_project_builds_the_same_site(
     index = (tmp_path / "helper/index.html").read_text()
     assert index.count('class="admonition warning conflict-notice"') == 1
     assert "conflict-notice" not in (tmp_path / "helper/people/apprentices/index.html").read_text()
+
+
+@pytest.mark.parametrize("register", ["complete", "missing a disagreement"])
+def test_pages_checked_while_the_helper_reconciles_stand_only_if_it_found_nothing_unregistered(
+    tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, register: str
+) -> None:
+    """While the helper reconciles, the build checks pages against the register alone; a disagreement
+    found outside the register would change them, so they are then checked again. Either way the
+    site is the one a build that checks everything here makes."""
+    from build_tools import outputs, plugin
+
+    entry = (
+        "- id: workshop-founded\n  subject: When the Quill Workshop was founded\n"
+        "  match: {subject: Quill Workshop, attribute: founded}\n  verdict: conflict\n  values:\n"
+        "  - value: March 2001\n    rank: preferred\n    reason: The workshop's site gives it.\n"
+        "  - value: '2002'\n    rank: deprecated\n    reason: Nothing supports it.\n"
+    )
+    (tiny_profile / "sources/conflicts.yml").write_text(_REGISTER + (entry if register == "complete" else ""))
+    # (A page on the disagreement missing from the register: reconciling finds it, and lowers the page's ceiling.)
+    page = "---\ntitle: The workshop\ndescription: Its founding.\nconfidence: medium\ndepth: low\n---\n\n"
+    write(
+        tiny_profile / "docs/workshop.md",
+        page + "The Quill Workshop was founded in March 2001 [@quill-workshop-site].\n",
+    )
+    monkeypatch.setattr(outputs.Outputs, "check_project", lambda *args: False)
+    plugin.forget_earlier_builds()
+    _build(tiny_profile / "mkdocs.yml", tmp_path / "here")
+    monkeypatch.undo()
+    shutil.rmtree(tiny_profile / ".cache")
+    # The helper's checks "arrive" only when waited for: every page is checked while it reconciles.
+    monkeypatch.setattr(outputs.Outputs, "checks_arrived", lambda self: False)
+    guessed: list[int] = []
+    take = plugin.ProvenancePlugin._take_deferred
+    monkeypatch.setattr(
+        plugin.ProvenancePlugin,
+        "_take_deferred",
+        lambda self, config: guessed.append(len(self.guessed)) or take(self, config),
+    )
+    plugin.forget_earlier_builds()
+    _build(tiny_profile / "mkdocs.yml", tmp_path / "guessed")
+    assert guessed == ([3] if register == "complete" else [0])  # (every page: kept, or checked again)
+    assert tree(tmp_path / "here") == tree(tmp_path / "guessed")
 
 
 def test_mkdocs_serve_leaves_the_repositorys_llms_txt_alone(tiny_profile: Path, tmp_path: Path) -> None:

@@ -13,9 +13,10 @@ be missing), after the pages it did not send back are read in-process.
 A first build (no checks of the project kept) also has the helper load, check and reconcile the
 project while MkDocs renders the pages: it sends the parent the findings, the conflict context and
 the report, then indexes the accounts' wording (kept on disk for later builds) and reads the pages
-with a job it made itself. Reconciling this profile's accounts takes about as long as MkDocs' first
-pass over its pages (reading and rendering their markdown), so the parent does not wait for a page's
-checks until it has rendered them all, and takes them before it writes any page (see the plugin).
+with a job it made itself. With its start, that takes longer than MkDocs' first pass over this
+profile's pages (reading and rendering their markdown), so the parent does not wait for a page's
+checks until it has rendered them all (then checks pages itself while it waits), and takes them
+before it writes any page (see the plugin).
 
 The parent sends pickled messages on the helper's stdin (it trusts only its parent). Pages read
 ahead come back on its stdout, in the order asked, as length-prefixed pickles, from a thread of

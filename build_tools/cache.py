@@ -16,11 +16,9 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
-import importlib.metadata
 import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +41,8 @@ def key_of(*parts: bytes) -> bytes:
 @functools.lru_cache(maxsize=1)
 def _code_digest() -> bytes:
     """This package's source files and the versions of what it runs on."""
+    import importlib.metadata  # (here: a build's helper process never needs it, and starts sooner)
+
     digest = hashlib.blake2b(sys.version.encode(), digest_size=_DIGEST)
     for name in _LIBRARIES:
         try:
@@ -73,6 +73,8 @@ def store(path: Path, key: bytes, value: Any) -> bool:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        import tempfile  # (here: a build's helper process starts sooner without it)
+
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(handle, "wb") as stream:
             stream.write(key)

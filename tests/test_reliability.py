@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import signal
 import subprocess
@@ -113,11 +114,9 @@ def test_a_kept_result_is_keyed_by_its_inputs_the_code_and_the_day(monkeypatch: 
     with monkeypatch.context() as patch:
         patch.setattr(cache, "_code_digest", lambda: b"other code")
         assert cache.key_of(b"inputs") != key
-    version = cache.importlib.metadata.version
+    version = importlib.metadata.version
     with monkeypatch.context() as patch:  # another release of a library the checks use
-        patch.setattr(
-            cache.importlib.metadata, "version", lambda name: version(name) + ("1" if name == "PyYAML" else "")
-        )
+        patch.setattr(importlib.metadata, "version", lambda name: version(name) + ("1" if name == "PyYAML" else ""))
         cache._code_digest.cache_clear()
         assert cache.key_of(b"inputs") != key
     cache._code_digest.cache_clear()

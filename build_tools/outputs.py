@@ -10,8 +10,8 @@ imports this module, never the caller's main module. Where no process can be sta
 work is done in-process. A helper that fails mid-build fails the build with its error (twins would
 be missing), after the pages it did not send back are read in-process.
 
-A first build (no checks of the project kept) also has the helper load, check and reconcile the
-project while MkDocs renders the pages: it sends the parent the findings, the conflict context and
+A first build (no checks of the project kept) also has the helper check and reconcile the project
+(as the parent loaded it) while MkDocs renders the pages: it sends the parent the findings, the conflict context and
 the report, then indexes the accounts' wording (kept on disk for later builds) and reads the pages
 with a job it made itself. With its start, that takes longer than MkDocs' first pass over this
 profile's pages (reading and rendering their markdown), so the parent does not wait for a page's
@@ -45,7 +45,7 @@ from build_tools import agents, checks, claims
 from build_tools import kept as kept_checks
 from build_tools.diagnostics import Diagnostic
 from build_tools.docs import Page, load_page
-from build_tools.project import Settings, load_project
+from build_tools.project import Project
 from build_tools.registry import Registry
 
 MAX_REPORTED = 20
@@ -136,12 +136,13 @@ class TwinWork:
         self.failures: list[str] = []
         self.failed = 0
 
-    def check_project(self, settings: Settings, key: bytes | None, out: IO[bytes]) -> None:
-        """Load, check and reconcile the project, send the parent what it needs of that, then index
-        the accounts' wording (kept beside the checks) for the pages it will be asked to read. On any
-        failure the parent is sent None, and does it all itself (meeting the problem there)."""
+    def check_project(self, project: Project, key: bytes | None, out: IO[bytes]) -> None:
+        """Check and reconcile the project (as the parent loaded it), send the parent what it needs of
+        that, then index the accounts' wording (kept beside the checks) for the pages it will be asked
+        to read. On any failure the parent is sent None, and does it all itself (meeting the problem
+        there)."""
+        settings = project.settings
         try:
-            project = load_project(settings, with_pages=False)
             done = kept_checks.check(project, key)
             payload: tuple[Any, ...] | None = (done.findings, done.context, done.report)
         except Exception:
@@ -243,10 +244,10 @@ class Outputs:
             except (AttributeError, OSError):
                 self.results = None  # no reading ahead: pages are read here
 
-    def check_project(self, settings: Settings, key: bytes | None) -> bool:
-        """Have the helper load, check and reconcile the project while the build goes on (see
-        project_checks); whether it was asked. It then reads pages with a job of its own."""
-        self._tell("project", settings, key)
+    def check_project(self, project: Project, key: bytes | None) -> bool:
+        """Have the helper check and reconcile the project (loaded, without its pages) while the build
+        goes on (see project_checks); whether it was asked. It then reads pages with a job of its own."""
+        self._tell("project", project, key)
         self.checking = self.results is not None
         return self.checking
 

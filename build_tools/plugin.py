@@ -98,7 +98,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
                 project = load_project(settings, with_pages=False)
                 # Checking and reconciling the project takes longer than MkDocs takes to read and render
                 # the pages: the helper does it meanwhile, then checks the pages (see _checks).
-                if not self.dirty and self.outputs.check_project(settings, key):
+                if not self.dirty and self.outputs.check_project(project, key):
                     self.checking, self.project, self.delegated = (project, key), project, True
                 else:
                     kept = kept_checks.check(project, key)

@@ -130,9 +130,10 @@ def test_the_helper_checks_the_project_then_reads_pages_with_the_job_it_made(tin
 
     settings = settings_from_config(tiny_profile / "mkdocs.yml")
     key = b"k" * 32
-    here = kept.check(load_project(settings, with_pages=False), key)
+    project = load_project(settings, with_pages=False)
+    here = kept.check(project, key)
     work = outputs.Outputs()
-    assert work.check_project(settings, key)
+    assert work.check_project(project, key)
     found = work.project_checks()
     assert found is not None
     findings, context, report = found
@@ -146,7 +147,7 @@ def test_the_helper_checks_the_project_then_reads_pages_with_the_job_it_made(tin
     work.close()
     # A helper that cannot check the project says so: the caller checks it, and reads every page itself.
     work = outputs.Outputs()
-    assert work.check_project(replace(settings, accounts_path=None), key)  # type: ignore[arg-type]
+    assert work.check_project(replace(project, accounts=[None]), key)  # type: ignore[list-item]
     assert work.project_checks() is None
     work.read_ahead(lambda: job, [("index.md", page)])
     taken = work.take(["index.md"])

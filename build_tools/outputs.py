@@ -11,12 +11,12 @@ work is done in-process. A helper that fails mid-build fails the build with its 
 be missing), after the pages it did not send back are read in-process.
 
 A first build (no checks of the project kept) also has the helper check and reconcile the project
-(as the parent loaded it) while MkDocs renders the pages: it sends the parent the findings, the conflict context and
-the report, then indexes the accounts' wording (kept on disk for later builds) and reads the pages
-with a job it made itself. With its start, that takes longer than MkDocs' first pass over this
-profile's pages (reading and rendering their markdown), so the parent does not wait for a page's
-checks until it has rendered them all (then checks pages itself while it waits), and takes them
-before it writes any page (see the plugin).
+(as the parent loaded it) while MkDocs renders the pages: it sends the parent the findings, the
+conflict context and the report, then indexes the accounts' wording (kept on disk for later builds)
+and reads the pages with a job it made itself. With its start, that takes longer than MkDocs' first
+pass over this profile's pages (reading and rendering their markdown), so the parent does not wait
+for a page's checks until it has rendered them all (then checks pages itself while it waits), and
+takes them before it writes any page (see the plugin).
 
 The parent sends pickled messages on the helper's stdin (it trusts only its parent). Pages read
 ahead come back on its stdout, in the order asked, as length-prefixed pickles, from a thread of
@@ -287,9 +287,10 @@ class Outputs:
 
     def page(self, uri: str, wait: float = 0.0) -> ReadPage | None:
         """The page as read ahead. A page the helper is reading now is waited for (it would take
-        longer to read again); one it has not begun (it is starting up, or behind, or gone) is read
-        here, and the helper is told to skip it. `wait`: seconds to wait for the helper in any case.
-        None for a page not asked for."""
+        longer to read again), and so is every page while the helper checks the project to read them
+        with a job of its own (see _starting); one it has not begun (it is starting up, or behind, or
+        gone) is read here, and the helper is told to skip it. `wait`: seconds to wait for the helper
+        in any case. None for a page not asked for."""
         path = self.paths.get(uri)
         if path is None or self.job is None:
             return None

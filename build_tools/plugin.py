@@ -96,8 +96,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             kept = self._cached_checks(key)
             if kept is None:
                 project = load_project(settings, with_pages=False)
-                # Checking and reconciling the project takes longer than MkDocs takes to read and render
-                # the pages: the helper does it meanwhile, then checks the pages (see _checks).
+                # Checking and reconciling the project can take longer than MkDocs' first pass over the
+                # pages: the helper does it meanwhile, then checks the pages (see _checks and on_env).
                 if not self.dirty and self.outputs.check_project(project, key):
                     self.checking, self.project, self.delegated = (project, key), project, True
                 else:

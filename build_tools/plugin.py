@@ -227,7 +227,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
                 self._checks()
                 return render.source_audit_page(project.accounts, self.account_findings, project.registry)
 
-            self._generate(files, config, audit_uri, audit, "Source audit", render.AUDIT_ABOUT)
+            self._generate(files, config, audit_uri, audit, render.AUDIT_TITLE, render.AUDIT_ABOUT)
         self.files = files
         return files
 
@@ -311,7 +311,10 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             if read is None:
                 parsed = self.curated[page.file.src_uri] = _load(page.file.abs_src_path, project)
                 deferred = parsed.body.lstrip("\n") == markdown  # and its checks taken in on_env
-                read = None if deferred else self._read(page.file)
+                if deferred:
+                    self.deferred[page.file.src_uri] = page
+                else:
+                    read = self._read(page.file)
             if read is not None:
                 if read.digest is not None:
                     _READ[page.file.abs_src_path] = (project, read)
@@ -353,23 +356,20 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         disagreements = self._file(files, self.config.disagreements_page)
         if disagreements is not None and not page.file.generated_by and self._reconciles():
             if deferred:  # which disagreements it touches is known in on_env: a slot for the notice
-                self.deferred[page.file.src_uri] = page
                 markdown = _first_block(markdown, stash.put(NOTICE_SLOT))
             else:
                 entries = self._touched(markdown, first_line) if conflicts is None else self._entries(conflicts)
                 if entries:
-                    notice = render.conflict_notice(entries, get_relative_url(disagreements.url, page.url))
-                    markdown = _first_block(markdown, stash.put(notice.strip()))
-                    self._twin_notice(page, entries, disagreements, config)
-        elif deferred:
-            self.deferred[page.file.src_uri] = page
+                    markdown = _first_block(markdown, stash.put(self._notice(page, entries, disagreements, config)))
         return markdown
 
-    def _twin_notice(self, page: MkPage, entries: list, disagreements: File, config: MkDocsConfig) -> None:  # type: ignore[type-arg]
+    def _notice(self, page: MkPage, entries: list, disagreements: File, config: MkDocsConfig) -> str:  # type: ignore[type-arg]
+        """The notice of the disagreements a page touches, as HTML; its twin gets the same, as links."""
         twin = self.twins.get(page.file.src_uri)
         if twin is not None:
             base = _absolute(config, disagreements.url)
             twin.notice = [(e.subject, _state(e), f"{_twin_url(base)}#{e.id}") for e in entries]
+        return render.conflict_notice(entries, get_relative_url(disagreements.url, page.url)).strip()
 
     def _take_deferred(self, config: MkDocsConfig) -> None:
         """The checks of the pages rendered before the helper had checked them (see on_page_markdown):
@@ -392,17 +392,11 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
             if disagreements is None or NOTICE_SLOT not in (page.content or ""):
                 continue
             entries = self._entries(read.conflicts)
-            notice = (
-                render.conflict_notice(entries, get_relative_url(disagreements.url, page.url)).strip()
-                if entries
-                else ""
-            )
+            notice = self._notice(page, entries, disagreements, config) if entries else ""
             full, light = self.search_content.get(uri, (None, None))
             page.content = _fill_slot(page.content or "", notice)
             if full is not None:
                 self.search_content[uri] = (page.content, _fill_slot(light or "", notice))
-            if entries:
-                self._twin_notice(page, entries, disagreements, config)
 
     def _file(self, files: Files, uri: str) -> File | None:
         """One of the pages every page links to (looked up once per build: the lookup is not free)."""

@@ -293,6 +293,7 @@ def mark_unverified(markdown: str, stash: Stash | None = None) -> str:
     return "".join(pieces)
 
 
+AUDIT_TITLE = "Source audit"
 AUDIT_ABOUT = "What each raw account is, how it was produced, and the citation defects found in it."
 DISAGREEMENTS_TITLE = "Where the accounts disagree"
 DISAGREEMENTS_ABOUT = "Every disagreement between the accounts, the value we prefer and why; and what they agree on."
@@ -303,7 +304,7 @@ def front_matter(title: str, description: str) -> list[str]:
     return ["---", f"title: {title}", f"description: {description}", "---"]
 
 
-def source_audit_page(accounts: list[Account], findings: list, registry: Registry, title: str = "Source audit") -> str:
+def source_audit_page(accounts: list[Account], findings: list, registry: Registry, title: str = AUDIT_TITLE) -> str:
     """A page on how reliable each raw account is: what it is, and the defects the checks found in it."""
     lines = [
         *front_matter(title, AUDIT_ABOUT),

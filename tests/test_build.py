@@ -515,6 +515,9 @@ def test_a_first_build_whose_helper_checks_the_project_builds_the_same_site(
     assert "conflict-notice" in blocks[heading + 1].get("class", [])
     index = (tmp_path / "helper/index.html").read_text()
     assert index.count('class="admonition warning conflict-notice"') == 1
+    twin = (tmp_path / "helper/index.md").read_text()  # the twin's notice, as links
+    assert "> The accounts disagree here: [When Ada Quill opened her workshop](" in twin
+    assert "disagreements.md#workshop-opened" in twin
     assert "conflict-notice" not in (tmp_path / "helper/people/apprentices/index.html").read_text()
 
 

@@ -725,12 +725,14 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
 
 
 NOTICE_SLOT = "<!--provenance:notice-->"  # where a page's notice of disagreements goes, once known
-_LEADING_H1 = re.compile(r"\A\n*#[ \t][^\n]*(?:\n|\Z)")
+# A heading of level 1 as Python-Markdown reads it: '# Title' (the space may be left out), or a line
+# underlined with '=' (not code, which starts with four spaces or a tab, nor a '#' heading).
+_LEADING_H1 = re.compile(r"\A\n*(?:#(?!#)[^\n]*|(?![ ]{4}|\t|#)[^\n]*\S[^\n]*\n=+[ ]*)(?:\n|\Z)")
 
 
 def _first_block(markdown: str, block: str) -> str:
     """The block first on the page, after the page's heading if it opens with one (MkDocs takes the
-    title of a page without one in its front matter from a heading that comes first)."""
+    title of a page without one in its front matter from a heading of level 1 that comes first)."""
     heading = _LEADING_H1.match(markdown)
     if heading is None:
         return block + "\n\n" + markdown

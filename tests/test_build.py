@@ -521,6 +521,37 @@ def test_a_first_build_whose_helper_checks_the_project_builds_the_same_site(
     assert "conflict-notice" not in (tmp_path / "helper/people/apprentices/index.html").read_text()
 
 
+@pytest.mark.parametrize("heading", ["# The workshop", "#The workshop", "The workshop\n============"])
+def test_a_notice_of_disagreements_goes_under_a_leading_heading_however_it_is_written(
+    tiny_profile: Path, tmp_path: Path, heading: str
+) -> None:
+    """MkDocs takes a page's title from a heading of level 1 that comes first: Python-Markdown reads one
+    with or without a space after its '#', or as a line underlined with '='. The notice goes under it."""
+    from build_tools import plugin
+
+    (tiny_profile / "sources/conflicts.yml").write_text(_REGISTER)
+    config = tiny_profile / "mkdocs.yml"
+    config.write_text(
+        config.read_text().replace("  - provenance\n", "  - provenance:\n      severity: {F002: 'off'}\n")
+    )
+    write(
+        tiny_profile / "docs/people/workshop.md",
+        f"---\ndescription: Her workshop.\nconfidence: high\ndepth: low\n---\n\n{heading}\n\n"
+        "Ada Quill opened her workshop in March 2001 [@quill-workshop-site].\n",
+    )
+    plugin.forget_earlier_builds()
+    _build(config, tmp_path / "site")
+    page = BeautifulSoup((tmp_path / "site/people/workshop/index.html").read_text(), "html.parser")
+    assert page.title is not None and page.title.get_text().startswith("The workshop")
+    content = page.select_one("article")
+    assert content is not None
+    blocks = [child for child in content.children if getattr(child, "name", None)]
+    heading_at = next(i for i, block in enumerate(blocks) if block.name == "h1")
+    assert blocks[heading_at].get_text().startswith("The workshop")
+    assert "conflict-notice" in blocks[heading_at + 1].get("class", [])
+    assert not any("conflict-notice" in block.get("class", []) for block in blocks[:heading_at])
+
+
 @pytest.mark.parametrize("register", ["complete", "missing a disagreement"])
 def test_pages_checked_while_the_helper_reconciles_stand_only_if_it_found_nothing_unregistered(
     tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, register: str

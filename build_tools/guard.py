@@ -11,6 +11,7 @@ from build_tools.conflicts import ATTRIBUTION, Register, RegisterEntry, Register
 from build_tools.gazetteer import Gazetteer
 from build_tools.reconcile import Conflict, agree, comparable
 from build_tools.statements import make_claim, split_sentences
+from build_tools.values import states_values
 
 
 @dataclass
@@ -52,7 +53,8 @@ def touches(paragraph: Paragraph, context: ConflictContext) -> Iterator[Touch]:
     for offset, sentence in split_sentences(paragraph.text.replace("\n", " ")):
         line = paragraph.line + paragraph.text[: min(offset, len(paragraph.text))].count("\n")
         attributed = bool(ATTRIBUTION.search(sentence))
-        claim = make_claim("page", line, sentence, context.gazetteer)
+        # (A claim's facets are its dates and amounts: a sentence without a digit has none.)
+        claim = make_claim("page", line, sentence, context.gazetteer) if states_values(sentence) else None
         seen: set[str] = set()
         for facet in claim.facets if claim else ():
             entry = by_match.get(facet.key)

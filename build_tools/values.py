@@ -43,7 +43,14 @@ class Quantity:
 
 
 _YEAR = r"(?:19|20)\d\d"
-_DIGIT = re.compile(r"\d")  # (a text without one states no date and no number)
+_DIGIT = re.compile(r"\d")
+
+
+def states_values(text: str) -> bool:
+    """Whether `text` can state a date or a number: every one is written with a digit."""
+    return _DIGIT.search(text) is not None
+
+
 _RANGE = re.compile(
     r"(?<![\w/])(?P<a>" + _YEAR + r")\s*(?:[–—-]|to)\s*(?P<b>" + _YEAR + r"|present|now|today)(?![\w/])", re.I
 )
@@ -67,7 +74,7 @@ _QUALIFIED = re.compile(r"\b(?P<q>early|mid|late|spring|summer|autumn|fall|winte
 
 def find_date_values(text: str) -> list[DateValue]:
     """Every date or period in `text`: ranges first, then numeric and qualified dates, then the rest."""
-    if not _DIGIT.search(text):
+    if not states_values(text):
         return []
     found: list[DateValue] = []
     taken: list[tuple[int, int]] = []
@@ -227,7 +234,7 @@ def _quantity_matches(text: str) -> Iterator[tuple[re.Match[str], int, bool]]:
 
 def find_quantities(text: str, date_values: list[DateValue] | None = None) -> list[Quantity]:
     """Numbers with units: '150-line', '~15,100 stars', '5.1%', '1.5 million cars', '8-lecture'."""
-    if not _DIGIT.search(text):
+    if not states_values(text):
         return []
     result = []
     if date_values is None:

@@ -56,21 +56,19 @@ def copied(body: str, first_line: int, index: AccountIndex) -> Iterator[Copied]:
         return
     prose = _NOT_PROSE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), body)
     words = list(_words(prose, first_line))
+    texts = [word for word, _ in words]
+    runs = index.runs
     i = 0
-    while i <= len(words) - RUN:
-        found = index.runs.get(" ".join(w for w, _ in words[i : i + RUN]))
+    while i <= len(texts) - RUN:
+        found = runs.get(" ".join(texts[i : i + RUN]))
         if found is None:
             i += 1
             continue
         end = i + RUN
-        while end < len(words) and _continues(words, i, end, index):
-            end += 1
-        yield Copied(words[i][1], found[0], found[1], " ".join(w for w, _ in words[i:end]))
+        while end < len(texts) and " ".join(texts[end - RUN + 1 : end + 1]) in runs:
+            end += 1  # (the run goes on while its last RUN words occur in an account too)
+        yield Copied(words[i][1], found[0], found[1], " ".join(texts[i:end]))
         i = end
-
-
-def _continues(words: list[tuple[str, int]], start: int, end: int, index: AccountIndex) -> bool:
-    return " ".join(w for w, _ in words[end - RUN + 1 : end + 1]) in index.runs
 
 
 def _words(text: str, first_line: int) -> Iterator[tuple[str, int]]:

@@ -74,6 +74,29 @@ _EVENTS = re.compile(
     re.I,
 )
 _EVENT_NAMES = {f"e{i}": attribute for i, (_, attribute) in enumerate(EVENTS)}
+# For text in lower case: the same alternation without groups and with each event's own '\b' left to
+# the one outside, so that every alternative begins with a letter, which the engine compares before
+# it enters the alternative (for exact letters only, not for letters in any case). Where it matches,
+# the pattern with groups, tried there alone, tells which event it is.
+_LOWER_EVENTS = re.compile(
+    f"(?:{EVENTS[0][0]})|\\b(?:" + "|".join(pattern.removeprefix("\\b") for pattern, _ in EVENTS[1:]) + ")"
+)
+_LOWER_NAMED = re.compile(_EVENTS.pattern)
+
+
+def find_events(text: str) -> list[tuple[int, str]]:
+    """Where each event word starts in `text`, and the attribute it speaks of, in order."""
+    if not text.isascii():  # (lower() changes letters outside ASCII that the pattern in any case matches)
+        return [(m.start(), _EVENT_NAMES[m.lastgroup]) for m in _EVENTS.finditer(text) if m.lastgroup]
+    lowered = text.lower()
+    found = []
+    for match in _LOWER_EVENTS.finditer(lowered):
+        named = _LOWER_NAMED.match(lowered, match.start())
+        if named is not None and named.lastgroup:  # (always: the same alternation, at the same place)
+            found.append((match.start(), _EVENT_NAMES[named.lastgroup]))
+    return found
+
+
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:e\.g|i\.e|et al|vs|etc|Dr|Mr|Mrs|Ms|St|Jr|Sr|No|Inc|Ltd|approx|ca|cf)|\b[A-Z])\.$"
 )
@@ -210,7 +233,7 @@ def _facets(
     default = gazetteer.default_subject
     events: list[tuple[int, str]] = []  # (only a date that is not a range looks for an event word)
     if any(not date.is_range for date in dates):
-        events = [(m.start(), _EVENT_NAMES[m.lastgroup]) for m in _EVENTS.finditer(text) if m.lastgroup]
+        events = find_events(text)
     for date in dates:
         attribute = "period" if date.is_range else _nearest_event(events, date.offset, 80)
         window = 60 if date.is_range else 80

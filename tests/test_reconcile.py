@@ -127,6 +127,46 @@ def test_quantities_found_at_numbers_are_those_the_pattern_finds(text: str) -> N
     assert found == expected
 
 
+EVENT_TEXTS = [
+    "He JOINED OpenAI; Rejoined it, Returned To it and CAME BACK in 2023",
+    "a Co-Founding Member and co-founder scientist of the lab, a founding research scientist in 2015",
+    "co-founded, Co-Founded and cofounded it; the founding of it; founded-ish; unfounded; a Co-Founded Scientist",
+    "Left, leaving, leftover, STEPPED DOWN, resignation, exits and exited in 2017",
+    "Master's, masters, MSc, bachelor's, BSc, PhD; a Doctoral defence, a defense",
+    "Keynote talk; presented a presentation; spoke; lectures; a lecture; Internship; interns",
+    "the Record 12 and a sabbatical; Born 1986; blog post; Blog Post; introduced the term; named",
+    "ſtepped down and İstanbul: Joined in 2015",  # (outside ASCII: the pattern in any case)
+    "'joined'joined_joined 2joined joined2 -joined- (joined)",
+]
+
+
+def test_events_found_in_lower_case_are_those_the_pattern_finds() -> None:
+    """Event words are looked for in the text in lower case with a pattern without groups, then told
+    apart one by one: the same words, at the same places, with the same meaning as the pattern of
+    named groups finds them in any case."""
+    from build_tools import statements
+
+    def by_pattern(text: str) -> list[tuple[int, str]]:
+        return [
+            (m.start(), statements._EVENT_NAMES[m.lastgroup]) for m in statements._EVENTS.finditer(text) if m.lastgroup
+        ]
+
+    texts = list(EVENT_TEXTS)
+    for path in sorted((ROOT / "sources/accounts").glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            texts.extend(sentence for _, sentence in split_sentences(line))
+    assert len(texts) > 1000
+    found = [statements.find_events(text) for text in texts]
+    assert found == [by_pattern(text) for text in texts]
+    assert sum(map(len, found)) > 300
+    text = EVENT_TEXTS[1]
+    starts = [text.index("Co-Founding"), text.index("co-founder"), text.index("founding research")]
+    assert statements.find_events(text) == [(at, "joined") for at in starts]
+    assert [a for _, a in statements.find_events(EVENT_TEXTS[7])] == ["left", "joined"]
+    # Two events match where 'Co-Founded Scientist' starts: the first in order is the one meant.
+    assert statements.find_events(EVENT_TEXTS[2])[-1] == (EVENT_TEXTS[2].index("Co-Founded Scientist"), "joined")
+
+
 def test_mentions_are_those_of_the_full_scan() -> None:
     def gazetteer() -> Gazetteer:
         made = Gazetteer()

@@ -472,6 +472,34 @@ def test_a_page_shows_the_disagreements_it_speaks_of_as_found_when_it_was_read(
     assert "disagreements/#workshop-opened" not in (site / "people/apprentices/index.html").read_text()
 
 
+def _page_titled_by_its_heading(profile: Path, heading: str) -> None:
+    """A register entry, and a page without a title in its front matter (F002 off) that opens with
+    `heading` ('The workshop') and touches the entry's disagreement."""
+    (profile / "sources/conflicts.yml").write_text(_REGISTER)
+    config = profile / "mkdocs.yml"
+    config.write_text(
+        config.read_text().replace("  - provenance\n", "  - provenance:\n      severity: {F002: 'off'}\n")
+    )
+    write(
+        profile / "docs/people/workshop.md",
+        f"---\ndescription: Her workshop.\nconfidence: high\ndepth: low\n---\n\n{heading}\n\n"
+        "Ada Quill opened her workshop in March 2001 [@quill-workshop-site].\n",
+    )
+
+
+def _assert_notice_under_heading(html: Path) -> None:
+    """The page takes its title from its heading, and the notice of disagreements comes right after it."""
+    page = BeautifulSoup(html.read_text(), "html.parser")
+    assert page.title is not None and page.title.get_text().startswith("The workshop")
+    content = page.select_one("article")
+    assert content is not None
+    blocks = [child for child in content.children if getattr(child, "name", None)]
+    heading = next(i for i, block in enumerate(blocks) if block.name == "h1")
+    assert blocks[heading].get_text().startswith("The workshop")
+    assert "conflict-notice" in blocks[heading + 1].get("class", [])
+    assert not any("conflict-notice" in block.get("class", []) for block in blocks[:heading])
+
+
 @pytest.mark.parametrize("checked", ["here", "by the helper, which failed"])
 def test_a_first_build_whose_helper_checks_the_project_builds_the_same_site(
     tiny_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checked: str
@@ -480,18 +508,8 @@ def test_a_first_build_whose_helper_checks_the_project_builds_the_same_site(
     checks (findings, badge reasons, notices of disagreements) before it writes them."""
     from build_tools import outputs, plugin
 
-    (tiny_profile / "sources/conflicts.yml").write_text(_REGISTER)
-    # A page that takes its title from its heading (where a site lets it), and touches the disagreement:
-    # the notice goes under the heading.
-    config = tiny_profile / "mkdocs.yml"
-    config.write_text(
-        config.read_text().replace("  - provenance\n", "  - provenance:\n      severity: {F002: 'off'}\n")
-    )
-    write(
-        tiny_profile / "docs/people/workshop.md",
-        "---\ndescription: Her workshop.\nconfidence: high\ndepth: low\n---\n\n# The workshop\n\n"
-        "Ada Quill opened her workshop in March 2001 [@quill-workshop-site].\n",
-    )
+    # A page that takes its title from its heading, and touches the disagreement: the notice goes under it.
+    _page_titled_by_its_heading(tiny_profile, "# The workshop")
     asked: list[bool] = []
     ask = outputs.Outputs.check_project
     monkeypatch.setattr(outputs.Outputs, "check_project", lambda *args: asked.append(ask(*args)) or asked[-1])
@@ -506,13 +524,7 @@ def test_a_first_build_whose_helper_checks_the_project_builds_the_same_site(
     plugin.forget_earlier_builds()
     _build(tiny_profile / "mkdocs.yml", tmp_path / "other")
     assert tree(tmp_path / "helper") == tree(tmp_path / "other")
-    page = BeautifulSoup((tmp_path / "helper/people/workshop/index.html").read_text(), "html.parser")
-    assert page.title is not None and page.title.get_text().startswith("The workshop")
-    content = page.select_one("article")
-    assert content is not None
-    blocks = [child for child in content.children if getattr(child, "name", None)]
-    heading = next(i for i, block in enumerate(blocks) if block.name == "h1")
-    assert "conflict-notice" in blocks[heading + 1].get("class", [])
+    _assert_notice_under_heading(tmp_path / "helper/people/workshop/index.html")
     index = (tmp_path / "helper/index.html").read_text()
     assert index.count('class="admonition warning conflict-notice"') == 1
     twin = (tmp_path / "helper/index.md").read_text()  # the twin's notice, as links
@@ -529,27 +541,10 @@ def test_a_notice_of_disagreements_goes_under_a_leading_heading_however_it_is_wr
     with or without a space after its '#', or as a line underlined with '='. The notice goes under it."""
     from build_tools import plugin
 
-    (tiny_profile / "sources/conflicts.yml").write_text(_REGISTER)
-    config = tiny_profile / "mkdocs.yml"
-    config.write_text(
-        config.read_text().replace("  - provenance\n", "  - provenance:\n      severity: {F002: 'off'}\n")
-    )
-    write(
-        tiny_profile / "docs/people/workshop.md",
-        f"---\ndescription: Her workshop.\nconfidence: high\ndepth: low\n---\n\n{heading}\n\n"
-        "Ada Quill opened her workshop in March 2001 [@quill-workshop-site].\n",
-    )
+    _page_titled_by_its_heading(tiny_profile, heading)
     plugin.forget_earlier_builds()
-    _build(config, tmp_path / "site")
-    page = BeautifulSoup((tmp_path / "site/people/workshop/index.html").read_text(), "html.parser")
-    assert page.title is not None and page.title.get_text().startswith("The workshop")
-    content = page.select_one("article")
-    assert content is not None
-    blocks = [child for child in content.children if getattr(child, "name", None)]
-    heading_at = next(i for i, block in enumerate(blocks) if block.name == "h1")
-    assert blocks[heading_at].get_text().startswith("The workshop")
-    assert "conflict-notice" in blocks[heading_at + 1].get("class", [])
-    assert not any("conflict-notice" in block.get("class", []) for block in blocks[:heading_at])
+    _build(tiny_profile / "mkdocs.yml", tmp_path / "site")
+    _assert_notice_under_heading(tmp_path / "site/people/workshop/index.html")
 
 
 @pytest.mark.parametrize("register", ["complete", "missing a disagreement"])

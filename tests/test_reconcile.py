@@ -141,9 +141,9 @@ EVENT_TEXTS = [
 
 
 def test_events_found_in_lower_case_are_those_the_pattern_finds() -> None:
-    """Event words are looked for in the text in lower case with a pattern without groups, then told
-    apart one by one: the same words, at the same places, with the same meaning as the pattern of
-    named groups finds them in any case."""
+    """Event words are looked for in the text in lower case with a pattern without groups, and named
+    by the pattern with groups tried where each one matched: the same words, at the same places, with
+    the same meaning as that pattern finds them in any case."""
     from build_tools import statements
 
     def by_pattern(text: str) -> list[tuple[int, str]]:

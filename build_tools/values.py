@@ -256,8 +256,8 @@ def find_quantities(text: str, date_values: list[DateValue] | None = None) -> li
                 continue
         result.append(Quantity(value, unit, text[start : match.end()].strip(), offset, approx))
         # 'from 150 to 750 students', 'about 100 and 50 lines': the earlier number shares the unit.
-        before = _LEADING.search(text[:start])
-        if before and unit != "percent":
+        before = _leading(text, start) if unit != "percent" else None
+        if before:
             lead = float(before.group("n").replace(",", "")) * _SCALE.get((before.group("s") or "").lower(), 1)
             result.append(
                 Quantity(lead, unit, before.group(0).strip(), before.start("n"), approx or bool(before.group("a")))
@@ -287,6 +287,23 @@ _LEADING = re.compile(
     r"(?P<a>~|about |approximately |roughly |around )?(?<![\w.$])(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(?P<s>k|K|M|million)?"
     r"\s*(?:and|or|to|→|->)\s*(?:~|about |roughly )?$"
 )
+_LEADING_JOINS = ("and", "or", "to", "→", "->")  # (what joins the two numbers in _LEADING)
+_LEADING_APPROX = ("~", "about", "roughly")  # (what may follow the join)
+
+
+def _leading(text: str, start: int) -> re.Match[str] | None:
+    """_LEADING in the text before `start` (where an amount begins).
+
+    Searched for in full before every amount, the pattern took 6% of extracting a claim: it is tried
+    at every position of what comes before. It can only match where that text ends with a word that
+    joins two numbers (perhaps followed by 'about'), so that is looked at first."""
+    before = text[:start]
+    tail = before.rstrip()
+    for word in _LEADING_APPROX:
+        if tail.endswith(word):
+            tail = tail[: -len(word)].rstrip()
+            break
+    return _LEADING.search(before) if tail.endswith(_LEADING_JOINS) else None
 
 
 def dates_agree(a: DateValue, b: DateValue) -> bool:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -125,6 +126,45 @@ def test_quantities_found_at_numbers_are_those_the_pattern_finds(text: str) -> N
     expected = [(m.group(0), bool(m.group("a1") or m.group("a2"))) for m in whole.finditer(text)]
     found = [(text[start : match.end()], approximate) for match, start, approximate in values._quantity_matches(text)]
     assert found == expected
+
+
+LEADING_TEXTS = [
+    "from 150 to 750 students, about 100 and 50 lines, 1,500 or 2,000 stars",
+    "between 5k and ~8k users; 3 M -> roughly 4 M views; 10 → about 12 lectures",
+    "3 to\n5 lines; 4 and \u00a0 6 pages; 7 or\t~9 files; 2 AND 3 lines; photo 5 lines",
+    "~20 to about 30 cars, roughabout 5 lines, $5 to 6 lines, 1.5.2 to 3 lines, x5 to 6 lines",
+    "a 12 and",
+]
+
+
+def test_a_number_joined_to_an_amount_is_found_where_the_pattern_finds_it() -> None:
+    """'from 150 to 750 students': the earlier number is looked for only where the text before the
+    amount ends with a joining word; it is the match the pattern finds searching all of that text."""
+    from build_tools import values
+
+    def same(a: re.Match[str] | None, b: re.Match[str] | None) -> bool:
+        return (a is None and b is None) or (a is not None and b is not None and a.span() == b.span())
+
+    for text in LEADING_TEXTS:  # every place an amount could begin
+        for at in range(len(text) + 1):
+            assert same(values._leading(text, at), values._LEADING.search(text[:at])), (text, at)
+    found = 0
+    for path in sorted((ROOT / "sources/accounts").glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            for _, sentence in split_sentences(line):
+                for _, start, _ in values._quantity_matches(sentence):
+                    expected = values._LEADING.search(sentence[:start])
+                    assert same(values._leading(sentence, start), expected), sentence
+                    found += expected is not None
+    assert found >= 1
+    assert [str(q) for q in find_quantities(LEADING_TEXTS[0])] == [
+        "150 students",
+        "750 students",
+        "~100 lines",
+        "50 lines",
+        "1500 stars",
+        "2000 stars",
+    ]
 
 
 EVENT_TEXTS = [

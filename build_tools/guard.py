@@ -11,7 +11,6 @@ from build_tools.conflicts import ATTRIBUTION, Register, RegisterEntry, Register
 from build_tools.gazetteer import Gazetteer
 from build_tools.reconcile import Conflict, agree, comparable
 from build_tools.statements import make_claim, split_sentences
-from build_tools.values import states_values
 
 
 @dataclass
@@ -53,8 +52,7 @@ def touches(paragraph: Paragraph, context: ConflictContext) -> Iterator[Touch]:
     for offset, sentence in split_sentences(paragraph.text.replace("\n", " ")):
         line = paragraph.line + paragraph.text[: min(offset, len(paragraph.text))].count("\n")
         attributed = bool(ATTRIBUTION.search(sentence))
-        # (A claim's facets are its dates and amounts: a sentence without a digit has none.)
-        claim = make_claim("page", line, sentence, context.gazetteer) if states_values(sentence) else None
+        claim = make_claim("page", line, sentence, context.gazetteer)
         seen: set[str] = set()
         for facet in claim.facets if claim else ():
             entry = by_match.get(facet.key)

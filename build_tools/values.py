@@ -283,25 +283,29 @@ _BARE_SCALED = re.compile(
 )
 
 
+_LEADING_JOINS = ("and", "or", "to", "→", "->")  # what joins the earlier number to the amount
+_LEADING_APPROX = ("~", "about ", "roughly ")  # what may come between the join and the amount
 _LEADING = re.compile(
     r"(?P<a>~|about |approximately |roughly |around )?(?<![\w.$])(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(?P<s>k|K|M|million)?"
-    r"\s*(?:and|or|to|→|->)\s*(?:~|about |roughly )?$"
+    r"\s*(?:"
+    + "|".join(map(re.escape, _LEADING_JOINS))
+    + r")\s*(?:"
+    + "|".join(map(re.escape, _LEADING_APPROX))
+    + r")?$"
 )
-_LEADING_JOINS = ("and", "or", "to", "→", "->")  # (what joins the two numbers in _LEADING)
-_LEADING_APPROX = ("~", "about", "roughly")  # (what may follow the join)
 
 
 def _leading(text: str, start: int) -> re.Match[str] | None:
     """_LEADING in the text before `start` (where an amount begins).
 
     Searched for in full before every amount, the pattern took 6% of extracting a claim: it is tried
-    at every position of what comes before. It can only match where that text ends with a word that
-    joins two numbers (perhaps followed by 'about'), so that is looked at first."""
+    at every position of what comes before. It can only match where that text ends with a joining
+    word, perhaps followed by '~', 'about' or 'roughly', so that is looked at first."""
     before = text[:start]
     tail = before.rstrip()
     for word in _LEADING_APPROX:
-        if tail.endswith(word):
-            tail = tail[: -len(word)].rstrip()
+        if tail.endswith(word.rstrip()):
+            tail = tail[: -len(word.rstrip())].rstrip()
             break
     return _LEADING.search(before) if tail.endswith(_LEADING_JOINS) else None
 

@@ -128,6 +128,16 @@ def test_quantities_found_at_numbers_are_those_the_pattern_finds(text: str) -> N
     assert found == expected
 
 
+def _account_sentences() -> list[str]:
+    """Every sentence of the five accounts, line by line."""
+    return [
+        sentence
+        for path in sorted((ROOT / "sources/accounts").glob("*.txt"))
+        for line in path.read_text(encoding="utf-8").split("\n")
+        for _, sentence in split_sentences(line)
+    ]
+
+
 LEADING_TEXTS = [
     "from 150 to 750 students, about 100 and 50 lines, 1,500 or 2,000 stars",
     "between 5k and ~8k users; 3 M -> roughly 4 M views; 10 → about 12 lectures",
@@ -149,13 +159,11 @@ def test_a_number_joined_to_an_amount_is_found_where_the_pattern_finds_it() -> N
         for at in range(len(text) + 1):
             assert same(values._leading(text, at), values._LEADING.search(text[:at])), (text, at)
     found = 0
-    for path in sorted((ROOT / "sources/accounts").glob("*.txt")):
-        for line in path.read_text(encoding="utf-8").split("\n"):
-            for _, sentence in split_sentences(line):
-                for _, start, _ in values._quantity_matches(sentence):
-                    expected = values._LEADING.search(sentence[:start])
-                    assert same(values._leading(sentence, start), expected), sentence
-                    found += expected is not None
+    for sentence in _account_sentences():
+        for _, start, _ in values._quantity_matches(sentence):
+            expected = values._LEADING.search(sentence[:start])
+            assert same(values._leading(sentence, start), expected), sentence
+            found += expected is not None
     assert found >= 1
     assert [str(q) for q in find_quantities(LEADING_TEXTS[0])] == [
         "150 students",
@@ -191,10 +199,7 @@ def test_events_found_in_lower_case_are_those_the_pattern_finds() -> None:
             (m.start(), statements._EVENT_NAMES[m.lastgroup]) for m in statements._EVENTS.finditer(text) if m.lastgroup
         ]
 
-    texts = list(EVENT_TEXTS)
-    for path in sorted((ROOT / "sources/accounts").glob("*.txt")):
-        for line in path.read_text(encoding="utf-8").split("\n"):
-            texts.extend(sentence for _, sentence in split_sentences(line))
+    texts = EVENT_TEXTS + _account_sentences()
     assert len(texts) > 1000
     found = [statements.find_events(text) for text in texts]
     assert found == [by_pattern(text) for text in texts]

@@ -13,11 +13,13 @@ import random
 import re
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -116,16 +118,22 @@ def bench_check(sizes: list[int], seed: int = 1) -> list[dict[str, Any]]:
     return rows
 
 
+# The largest peak memory of the builds a stage ran in interpreters of their own (see _fresh_build).
+_BUILD_PEAK = [0.0]
+
+
 def _measured(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, float, float]:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    _BUILD_PEAK[0] = 0.0
     result = fn(*args)
-    return result, before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result, before, max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, _BUILD_PEAK[0])
 
 
 def isolated(fn: Callable[..., Any], *args: Any) -> Any:
     """Run one stage in a fresh interpreter, so its peak memory is its own (not an earlier stage's),
     and put that peak on each row it returns: `peak_rss_mb` for the whole process, and
-    `stage_rss_mb` above what the interpreter and its imports held when the stage began."""
+    `stage_rss_mb` above what the interpreter and its imports held when the stage began. A stage that
+    builds sites in interpreters of their own (see _fresh_build) gets the largest of theirs."""
     import multiprocessing
 
     with multiprocessing.get_context("spawn").Pool(1) as pool:
@@ -186,6 +194,7 @@ def main(
             f"{', '.join(f'{r:+.0%}' for r in row['overhead_rounds'])}; fastest builds {row['overhead_fastest']:+.1%}; "
             f"CPU time, helper included, {row['cpu_overhead']:+.1%}); with the checks kept by the last build "
             f"{row['warm_overhead']:+.1%} ({', '.join(f'{r:+.0%}' for r in row['warm_overhead_rounds'])}); "
+            f"project checked by {row['project_checks']['ours']} cold and {row['project_checks']['warm']} warm builds; "
             f"one-page rebuild {row['rebuild_one_page_seconds']} s; "
             f"{row['html_kb_per_page']} KB HTML a page, search index {row['search_index_kb']} KB; "
             f"peak {row['peak_rss_mb']} MB"
@@ -198,7 +207,8 @@ def main(
             f"{real_build['baseline_seconds']} s; overhead {real_build['overhead']:+.1%} (median of {real_build['rounds']} "
             f"paired rounds, {', '.join(f'{r:+.0%}' for r in real_build['overhead_rounds'])}); with the checks kept "
             f"by the last build {real_build['warm_seconds']} s, {real_build['warm_overhead']:+.1%} "
-            f"({', '.join(f'{r:+.0%}' for r in real_build['warm_overhead_rounds'])}); one-page rebuild "
+            f"({', '.join(f'{r:+.0%}' for r in real_build['warm_overhead_rounds'])}); project checked by "
+            f"{real_build['project_checks']['cold']} cold and {real_build['project_checks']['warm']} warm builds; one-page rebuild "
             f"{real_build['rebuild_one_page_seconds']} s dirty, {real_build['full_rebuild_one_page_seconds']} s full as "
             f"mkdocs serve makes it ({real_build['changed_page']}); peak {real_build['peak_rss_mb']} MB"
         )
@@ -380,11 +390,11 @@ def bench_agents(pages: int = 300, seed: int = 1) -> dict[str, Any]:
         )
         configs = {"off": ours_off, "ours": ours_on, "peer": peer}
         try:
-            times, _ = _paired_rounds(root, configs)
+            times, _, _ = _paired_rounds(root, configs)
         except Exception as exc:  # the peer is a bench-only dependency: say so, do not crash
             print(f"mkdocs-llmstxt could not run: {type(exc).__name__}: {exc}")
             del configs["peer"]
-            times, _ = _paired_rounds(root, configs)
+            times, _, _ = _paired_rounds(root, configs)
             times["peer"] = [float("nan")] * len(times["off"])
     return {
         "stage": "agent outputs",
@@ -413,23 +423,26 @@ def _rounds(pages: int) -> int:
 
 def _paired_rounds(
     root: Path, configs: dict[str, str], rounds: int = ROUNDS, warm: tuple[str, ...] = ()
-) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, list[int]]]:
     """Build the corpus once with each plugins block per round, in an order that turns each round,
-    from an empty site folder with nothing remembered from earlier builds: (seconds, CPU seconds)
-    by config name, a value per round. A round's builds are seconds apart: this machine is noisy
+    each build in a new interpreter from an empty site folder: (seconds, CPU seconds, project checks
+    made) by config name, a value per round. A round's builds are seconds apart: this machine is noisy
     and drifts, so ratios are taken within a round, and their median is the figure.
     The configs named in `warm` find the checks an earlier build kept on disk (the first round builds
     in the order given: put a cold config with the plugin before them)."""
     names = list(configs)
     times: dict[str, list[float]] = {name: [] for name in names}
     cpu: dict[str, list[float]] = {name: [] for name in names}
+    checked: dict[str, list[int]] = {name: [] for name in names}
     for round_ in range(rounds):
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
-            before = os.times()
-            times[name].append(_build_once(root, configs[name], root / f"site-{name}", cold=name not in warm))
-            cpu[name].append(_cpu_since(before))
-    return times, cpu
+            build = _build_once(root, configs[name], root / f"site-{name}", cold=name not in warm)
+            times[name].append(build.seconds)
+            cpu[name].append(build.cpu)
+            checked[name].append(build.project_checks)
+            _BUILD_PEAK[0] = max(_BUILD_PEAK[0], build.peak_rss_mb)
+    return times, cpu, checked
 
 
 def _median_ratio(values: list[float], baselines: list[float]) -> float:
@@ -453,21 +466,73 @@ def _site_facts(site: Path) -> dict[str, Any]:
     }
 
 
-def _build_once(root: Path, plugins: str, site: Path, dirty: bool = False, cold: bool = True) -> float:
-    """One timed MkDocs build. A clean build starts from an empty site folder, as `build` does (it
-    builds into a fresh staging folder): emptying the last build's site is not part of the build.
-    A cold one also finds no checks kept on disk, as in a fresh clone."""
-    if not dirty:
-        if site.exists():
-            shutil.rmtree(site)
-        from build_tools.plugin import forget_earlier_builds
+@dataclass
+class Build:
+    """One timed build: wall seconds, CPU seconds (its helper's included), how many times the
+    project's own checks were made (by the build or its helper; none when it took those kept on disk),
+    and its peak memory."""
 
-        forget_earlier_builds()  # a clean build parses every page afresh, as a new process would
-        if cold and "provenance" in plugins:  # (a plain build leaves the cache to the next warm one)
-            shutil.rmtree(root / CACHE, ignore_errors=True)
+    seconds: float
+    cpu: float
+    project_checks: int
+    peak_rss_mb: float  # the build's process (not its helper)
 
+
+def _build_once(root: Path, plugins: str, site: Path, cold: bool = True) -> Build:
+    """One timed clean build of the corpus with this plugins block, in a new interpreter (see
+    _fresh_build), from an empty site folder, as `build` makes it (it builds into a fresh staging
+    folder): emptying the last build's site is not part of the build. A cold one also finds no checks
+    kept on disk, as in a fresh clone."""
+    if site.exists():
+        shutil.rmtree(site)
+    if cold and "provenance" in plugins:  # (a plain build leaves the cache to the next warm one)
+        shutil.rmtree(root / CACHE, ignore_errors=True)
     (root / "mkdocs.yml").write_text((root / "mkdocs.base.yml").read_text() + plugins)
-    return _timed_build(root / "mkdocs.yml", site, dirty)
+    return _fresh_build(root / "mkdocs.yml", site)
+
+
+def _fresh_build(config_file: Path, site: Path) -> Build:
+    """A clean build in a new interpreter, as `mkdocs build` runs: nothing an earlier build left in
+    this process (parsed pages, caches, a grown heap) helps or hinders it. The disk is synced first,
+    so that no build pays for writing out the pages of the one before it."""
+    os.sync()
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    code = "import sys; from build_tools.bench import _child_build; _child_build(sys.argv[1], sys.argv[2])"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(config_file), str(site)], capture_output=True, text=True, env=env
+    )
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"the build of {config_file} failed: {done.stderr.strip()[-2000:]}")
+    return Build(**json.loads(lines[-1]))
+
+
+def _child_build(config_file: str, site: str) -> None:
+    """In the new interpreter: build once and print the Build as JSON."""
+    from build_tools import outputs
+
+    warnings.simplefilter("ignore")  # (awesome-pages on the pages only our plugin makes)
+    made = [0]
+    check_project = checks.check_project
+
+    def counted(*args: Any) -> Any:
+        made[0] += 1
+        return check_project(*args)
+
+    ask = outputs.Outputs.check_project
+
+    def asked(self: outputs.Outputs, *args: Any) -> bool:  # (its helper checks the project)
+        sent = ask(self, *args)
+        made[0] += sent
+        return sent
+
+    checks.check_project = counted  # type: ignore[assignment]
+    outputs.Outputs.check_project = asked  # type: ignore[method-assign]
+    before = os.times()
+    seconds = _timed_build(Path(config_file), Path(site), dirty=False)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "cpu": _cpu_since(before), "project_checks": made[0], "peak_rss_mb": peak}))
 
 
 def _timed_build(config_file: Path, site: Path, dirty: bool) -> float:
@@ -527,25 +592,30 @@ def bench_real_rebuild(config: Path, rounds: int = ROUNDS * 3) -> dict[str, Any]
         _without_plugin(config, copy / "mkdocs.plain.yml")
         # The plugin's builds: cold (nothing kept on disk), and warm (the checks the last build kept).
         times: dict[str, list[float]] = {"cold": [], "warm": [], "plain": []}
+        checked: dict[str, list[int]] = {"cold": [], "warm": [], "plain": []}
         config_of = {"cold": "mkdocs.yml", "warm": "mkdocs.yml", "plain": "mkdocs.plain.yml"}
         names = list(times)
         for round_ in range(rounds):
             for name in names[round_ % 3 :] + names[: round_ % 3]:  # (round 0: cold before warm)
                 shutil.rmtree(copy / "site", ignore_errors=True)
-                forget_earlier_builds()
                 if name == "cold":
                     shutil.rmtree(copy / CACHE, ignore_errors=True)
-                with warnings.catch_warnings():  # awesome-pages on the pages only our plugin makes
-                    warnings.simplefilter("ignore")
-                    times[name].append(_timed_build(copy / config_of[name], copy / "site", dirty=False))
+                build = _fresh_build(copy / config_of[name], copy / "site")
+                _BUILD_PEAK[0] = max(_BUILD_PEAK[0], build.peak_rss_mb)
+                times[name].append(build.seconds)
+                checked[name].append(build.project_checks)
         shutil.rmtree(copy / "site", ignore_errors=True)
-        _timed_build(copy / "mkdocs.yml", copy / "site", dirty=False)  # the site the rebuild updates
-        pages = sorted((copy / "docs").rglob("*.md"))
-        page = pages[0]
-        page.write_text(page.read_text() + "\nOne more line.\n")
-        rebuild = _timed_build(copy / "mkdocs.yml", copy / "site", dirty=True)
-        page.write_text(page.read_text() + "\nAnd one more.\n")
-        full_rebuild = _timed_build(copy / "mkdocs.yml", copy / "site", dirty=False)  # as `mkdocs serve` does
+        forget_earlier_builds()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # The site the rebuilds update, built in this process as `mkdocs serve` builds it first.
+            _timed_build(copy / "mkdocs.yml", copy / "site", dirty=False)
+            pages = sorted((copy / "docs").rglob("*.md"))
+            page = pages[0]
+            page.write_text(page.read_text() + "\nOne more line.\n")
+            rebuild = _timed_build(copy / "mkdocs.yml", copy / "site", dirty=True)
+            page.write_text(page.read_text() + "\nAnd one more.\n")
+            full_rebuild = _timed_build(copy / "mkdocs.yml", copy / "site", dirty=False)  # as `mkdocs serve` does
     ours, warm, plain = times["cold"], times["warm"], times["plain"]
     return {
         "stage": "site build (this profile)",
@@ -559,6 +629,7 @@ def bench_real_rebuild(config: Path, rounds: int = ROUNDS * 3) -> dict[str, Any]
         "warm_seconds": round(min(warm), 2),
         "warm_overhead": _median_ratio(warm, plain),
         "warm_overhead_rounds": sorted(round(o / p - 1, 3) for o, p in zip(warm, plain, strict=True)),
+        "project_checks": {name: sum(made) for name, made in checked.items()},
         "rebuild_one_page_seconds": round(rebuild, 2),
         "full_rebuild_one_page_seconds": round(full_rebuild, 2),
         "changed_page": page.relative_to(copy).as_posix(),
@@ -581,13 +652,17 @@ def bench_build(sizes: list[int], seed: int = 1) -> list[dict[str, Any]]:
             generate_corpus(root, size, seed=seed)
             (root / "mkdocs.base.yml").write_text((root / "mkdocs.yml").read_text().split("plugins:")[0])
             rounds = _rounds(size)
-            times, cpu = _paired_rounds(root, {"plain": PLAIN, "ours": OURS, "warm": OURS}, rounds, warm=("warm",))
+            times, cpu, checked = _paired_rounds(
+                root, {"plain": PLAIN, "ours": OURS, "warm": OURS}, rounds, warm=("warm",)
+            )
             ratios = sorted(o / p - 1 for o, p in zip(times["ours"], times["plain"], strict=True))
             plain, ours = min(times["plain"]), min(times["ours"])
             facts = _site_facts(root / "site-ours")
+            # A one-page change, rebuilt dirty in the process that built the site (as `mkdocs serve` does).
+            _timed_build(root / "mkdocs.yml", root / "site-ours", dirty=False)
             page = next((root / "docs").rglob("*.md"))
-            page.write_text(page.read_text().replace("confidence: low", "confidence: low", 1) + "\nOne more line.\n")
-            rebuild = _build_once(root, OURS, root / "site-ours", dirty=True)
+            page.write_text(page.read_text() + "\nOne more line.\n")
+            rebuild = _timed_build(root / "mkdocs.yml", root / "site-ours", dirty=True)
             rows.append(
                 {
                     "stage": "site build",
@@ -605,6 +680,7 @@ def bench_build(sizes: list[int], seed: int = 1) -> list[dict[str, Any]]:
                     "warm_overhead_rounds": sorted(
                         round(w / p - 1, 3) for w, p in zip(times["warm"], times["plain"], strict=True)
                     ),
+                    "project_checks": {name: sum(made) for name, made in checked.items()},
                     "rebuild_one_page_seconds": round(rebuild, 2),
                     **facts,
                 }

@@ -234,14 +234,20 @@ def test_coverage_all_counts_unsourced_claims_too(tiny_profile: Path, capsys) ->
 
 
 def test_bench_builds_cold_and_warm_in_turn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from build_tools.bench import OURS, PLAIN, _paired_rounds, generate_corpus
+    from build_tools.bench import _BUILD_PEAK, OURS, PLAIN, _paired_rounds, generate_corpus
 
     runs = count_project_checks(monkeypatch)
     generate_corpus(tmp_path, 5, seed=1)
     (tmp_path / "mkdocs.base.yml").write_text((tmp_path / "mkdocs.yml").read_text().split("plugins:")[0])
-    times, cpu = _paired_rounds(tmp_path, {"plain": PLAIN, "ours": OURS, "warm": OURS}, 3, warm=("warm",))
+    _BUILD_PEAK[0] = 0.0
+    times, cpu, checked = _paired_rounds(tmp_path, {"plain": PLAIN, "ours": OURS, "warm": OURS}, 3, warm=("warm",))
     assert [len(times[name]) for name in ("plain", "ours", "warm")] == [3, 3, 3] and len(cpu["warm"]) == 3
-    assert len(runs) == 3  # the cold builds check the project; the warm ones, after them, take what was kept
+    assert all(seconds > 0 for seconds in times["warm"]) and all(seconds > 0 for seconds in cpu["ours"])
+    # The cold builds check the project; the warm ones, after them, take what was kept. Each build runs
+    # in an interpreter of its own: none of them checks the project in this one.
+    assert checked == {"plain": [0, 0, 0], "ours": [1, 1, 1], "warm": [0, 0, 0]}
+    assert runs == []
+    assert _BUILD_PEAK[0] > 30  # their peak memory: an interpreter with MkDocs and the plugin loaded
 
 
 def test_bench_rebuilds_the_profile_in_a_copy_and_leaves_its_pages_alone(
@@ -257,6 +263,8 @@ def test_bench_rebuilds_the_profile_in_a_copy_and_leaves_its_pages_alone(
     assert row["rebuild_one_page_seconds"] > 0 and row["full_rebuild_one_page_seconds"] > 0
     assert len(row["overhead_rounds"]) == row["rounds"] and row["overhead"] in row["overhead_rounds"]
     assert len(row["warm_overhead_rounds"]) == row["rounds"] and row["warm_overhead"] in row["warm_overhead_rounds"]
-    assert len(runs) == row["rounds"]  # each cold build checks the project; the warm ones take what was kept
+    # Each cold build checks the project, in an interpreter of its own; the warm ones take what was kept.
+    assert row["project_checks"] == {"cold": row["rounds"], "warm": 0, "plain": 0}
+    assert runs == []  # here, the build the one-page rebuilds update takes what the last round kept
     assert {p: p.read_bytes() for p in (tiny_profile / "docs").rglob("*.md")} == before
     assert not (tiny_profile / "site").exists() and not (tiny_profile / ".cache").exists()

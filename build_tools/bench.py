@@ -451,6 +451,7 @@ def _paired_rounds(
 
 
 def _median_ratio(values: list[float], baselines: list[float]) -> float:
+    """The median of the rounds' ratios; of an even number of rounds, the higher of the middle two."""
     ratios = sorted(v / b - 1 for v, b in zip(values, baselines, strict=True))
     return round(ratios[len(ratios) // 2], 3)
 

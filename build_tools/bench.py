@@ -446,7 +446,6 @@ def _paired_rounds(
             times[name].append(build.seconds)
             cpu[name].append(build.cpu)
             checked[name].append(build.project_checks)
-            _BUILD_PEAK[0] = max(_BUILD_PEAK[0], build.peak_rss_mb)
     return times, cpu, checked
 
 
@@ -500,7 +499,8 @@ def _build_once(root: Path, plugins: str, site: Path, cold: bool = True) -> Buil
 def _fresh_build(config_file: Path, site: Path) -> Build:
     """A clean build in a new interpreter, as `mkdocs build` runs: nothing an earlier build left in
     this process (parsed pages, caches, a grown heap) helps or hinders it. The disk is synced first,
-    so that no build pays for writing out the pages of the one before it."""
+    so that no build pays for writing out the pages of the one before it. Its peak memory counts
+    towards its stage's (see _measured)."""
     os.sync()
     package_root = str(Path(__file__).resolve().parent.parent)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
@@ -511,7 +511,9 @@ def _fresh_build(config_file: Path, site: Path) -> Build:
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"the build of {config_file} failed: {done.stderr.strip()[-2000:]}")
-    return Build(**json.loads(lines[-1]))
+    build = Build(**json.loads(lines[-1]))
+    _BUILD_PEAK[0] = max(_BUILD_PEAK[0], build.peak_rss_mb)
+    return build
 
 
 def _child_build(config_file: str, site: str) -> None:
@@ -607,7 +609,6 @@ def bench_real_rebuild(config: Path, rounds: int = ROUNDS * 3) -> dict[str, Any]
                 if name == "cold":
                     shutil.rmtree(copy / CACHE, ignore_errors=True)
                 build = _fresh_build(copy / config_of[name], copy / "site")
-                _BUILD_PEAK[0] = max(_BUILD_PEAK[0], build.peak_rss_mb)
                 times[name].append(build.seconds)
                 checked[name].append(build.project_checks)
         shutil.rmtree(copy / "site", ignore_errors=True)

@@ -7,6 +7,7 @@ Machines here are noisy: absolute times mean little, ratios measured in the same
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import random
@@ -152,6 +153,7 @@ def main(
     agent_pages: int = 300,
     build_sizes: list[int] | None = None,
     link_pages: int = 100,
+    build_rounds: int | None = None,
 ) -> int:
     """Run the benchmarks, print a table, write bench/results.json."""
     rows = [row for size in sizes for row in isolated(bench_check, [size])]
@@ -187,13 +189,14 @@ def main(
             f"baseline {agents_row['baseline_seconds']} s: {agents_row['baseline']}; peak {agents_row['peak_rss_mb']} MB)"
         )
         rows.append(agents_row)
-    for row in [row for size in build_sizes or [] for row in isolated(bench_build, [size])]:
+    for row in [row for size in build_sizes or [] for row in isolated(bench_build, [size], 1, build_rounds)]:
         print(
             f"site build {row['pages']:>6} pages: {row['seconds']} s, plain mkdocs-material {row['baseline_seconds']} s; "
-            f"overhead {row['overhead']:+.1%} (median of {row['rounds']} paired rounds, "
+            f"overhead {row['overhead']:+.1%}{_interval(row['overhead_interval'])} (median of {row['rounds']} paired rounds, "
             f"{', '.join(f'{r:+.0%}' for r in row['overhead_rounds'])}; fastest builds {row['overhead_fastest']:+.1%}; "
             f"CPU time, helper included, {row['cpu_overhead']:+.1%}); with the checks kept by the last build "
-            f"{row['warm_overhead']:+.1%} ({', '.join(f'{r:+.0%}' for r in row['warm_overhead_rounds'])}); "
+            f"{row['warm_overhead']:+.1%}{_interval(row['warm_overhead_interval'])} "
+            f"({', '.join(f'{r:+.0%}' for r in row['warm_overhead_rounds'])}); "
             f"project checked by {row['project_checks']['ours']} cold and {row['project_checks']['warm']} warm builds; "
             f"one-page rebuild {row['rebuild_one_page_seconds']} s; "
             f"{row['html_kb_per_page']} KB HTML a page, search index {row['search_index_kb']} KB; "
@@ -204,9 +207,11 @@ def main(
     if real_build:
         print(
             f"site build of this profile ({real_build['pages']} pages): {real_build['seconds']} s, plain mkdocs-material "
-            f"{real_build['baseline_seconds']} s; overhead {real_build['overhead']:+.1%} (median of {real_build['rounds']} "
+            f"{real_build['baseline_seconds']} s; overhead {real_build['overhead']:+.1%}"
+            f"{_interval(real_build['overhead_interval'])} (median of {real_build['rounds']} "
             f"paired rounds, {', '.join(f'{r:+.0%}' for r in real_build['overhead_rounds'])}); with the checks kept "
-            f"by the last build {real_build['warm_seconds']} s, {real_build['warm_overhead']:+.1%} "
+            f"by the last build {real_build['warm_seconds']} s, {real_build['warm_overhead']:+.1%}"
+            f"{_interval(real_build['warm_overhead_interval'])} "
             f"({', '.join(f'{r:+.0%}' for r in real_build['warm_overhead_rounds'])}); project checked by "
             f"{real_build['project_checks']['cold']} cold and {real_build['project_checks']['warm']} warm builds; one-page rebuild "
             f"{real_build['rebuild_one_page_seconds']} s dirty, {real_build['full_rebuild_one_page_seconds']} s full as "
@@ -234,6 +239,10 @@ def main(
     drawn = plot(rows, out / "growth.png")
     print(f"wrote bench/results.json{' and bench/growth.png' if drawn else ''} (largest stage peak {peak_mb:.0f} MB)")
     return 0
+
+
+def _interval(interval: list[float] | None) -> str:
+    return f" [95% CI {interval[0]:+.1%} to {interval[1]:+.1%}]" if interval else ""
 
 
 NOUNS = (
@@ -455,6 +464,24 @@ def _median_ratio(values: list[float], baselines: list[float]) -> float:
     return round(ratios[len(ratios) // 2], 3)
 
 
+def median_interval(ratios: list[float], confidence: float = 0.95) -> list[float] | None:
+    """A distribution-free confidence interval for the median of the rounds' ratios: the j-th lowest
+    and the j-th highest, with the largest j for which fewer than j of n rounds fall below the median
+    with probability at most (1 - confidence) / 2 (each round is as likely to fall either side).
+    None when even the lowest and the highest are not that sure (fewer than six rounds at 95%)."""
+    ordered = sorted(ratios)
+    n = len(ordered)
+    tail, below, j = (1 - confidence) / 2, 0.0, 0  # below: P(fewer than j+1 rounds under the median)
+    while j < n // 2:
+        below += math.comb(n, j) / 2**n
+        if below > tail:
+            break
+        j += 1
+    if j == 0:
+        return None
+    return [round(ordered[j - 1], 3), round(ordered[n - j], 3)]
+
+
 PLAIN = "plugins:\n  - search\n  - awesome-pages\n"
 OURS = "plugins:\n  - search\n  - awesome-pages\n  - provenance\n"
 CACHE = ".cache/plugin/provenance"  # where the plugin keeps its checks (its `cache_dir`)
@@ -633,9 +660,11 @@ def bench_real_rebuild(config: Path, rounds: int = ROUNDS * 3) -> dict[str, Any]
         "overhead": _median_ratio(ours, plain),
         "rounds": rounds,
         "overhead_rounds": sorted(round(o / p - 1, 3) for o, p in zip(ours, plain, strict=True)),
+        "overhead_interval": median_interval([o / p - 1 for o, p in zip(ours, plain, strict=True)]),
         "warm_seconds": round(min(warm), 2),
         "warm_overhead": _median_ratio(warm, plain),
         "warm_overhead_rounds": sorted(round(o / p - 1, 3) for o, p in zip(warm, plain, strict=True)),
+        "warm_overhead_interval": median_interval([o / p - 1 for o, p in zip(warm, plain, strict=True)]),
         "project_checks": {name: sum(made) for name, made in checked.items()},
         "rebuild_one_page_seconds": round(rebuild, 2),
         "full_rebuild_one_page_seconds": round(full_rebuild, 2),
@@ -649,20 +678,22 @@ def _cpu_since(before: os.times_result) -> float:
     return sum(getattr(now, f) - getattr(before, f) for f in ("user", "system", "children_user", "children_system"))
 
 
-def bench_build(sizes: list[int], seed: int = 1) -> list[dict[str, Any]]:
+def bench_build(sizes: list[int], seed: int = 1, rounds: int | None = None) -> list[dict[str, Any]]:
     """Site build with our plugin against plain mkdocs-material on the same pages (sectioned, pruned),
-    the page weight, and a rebuild after a one-page change."""
+    the page weight, and a rebuild after a one-page change; `rounds` paired rounds a size (by default
+    as _rounds says)."""
     rows = []
     for size in sizes:
         with tempfile.TemporaryDirectory(dir=_scratch(), prefix="bench-build-") as tmp:
             root = Path(tmp)
             generate_corpus(root, size, seed=seed)
             (root / "mkdocs.base.yml").write_text((root / "mkdocs.yml").read_text().split("plugins:")[0])
-            rounds = _rounds(size)
+            count = rounds or _rounds(size)
             times, cpu, checked = _paired_rounds(
-                root, {"plain": PLAIN, "ours": OURS, "warm": OURS}, rounds, warm=("warm",)
+                root, {"plain": PLAIN, "ours": OURS, "warm": OURS}, count, warm=("warm",)
             )
             ratios = sorted(o / p - 1 for o, p in zip(times["ours"], times["plain"], strict=True))
+            warm_ratios = [w / p - 1 for w, p in zip(times["warm"], times["plain"], strict=True)]
             plain, ours = min(times["plain"]), min(times["ours"])
             facts = _site_facts(root / "site-ours")
             # A one-page change, rebuilt dirty in the process that built the site (as `mkdocs serve` does).
@@ -679,15 +710,15 @@ def bench_build(sizes: list[int], seed: int = 1) -> list[dict[str, Any]]:
                     "baseline": "plain mkdocs-material (search, awesome-pages), same pages",
                     "baseline_seconds": round(plain, 2),
                     "overhead": _median_ratio(times["ours"], times["plain"]),
-                    "rounds": rounds,
+                    "rounds": count,
                     "overhead_rounds": [round(r, 3) for r in ratios],
+                    "overhead_interval": median_interval(ratios),
                     "overhead_fastest": round(ours / plain - 1, 3),
                     "cpu_overhead": _median_ratio(cpu["ours"], cpu["plain"]),
                     "warm_seconds": round(min(times["warm"]), 2),
                     "warm_overhead": _median_ratio(times["warm"], times["plain"]),
-                    "warm_overhead_rounds": sorted(
-                        round(w / p - 1, 3) for w, p in zip(times["warm"], times["plain"], strict=True)
-                    ),
+                    "warm_overhead_rounds": sorted(round(r, 3) for r in warm_ratios),
+                    "warm_overhead_interval": median_interval(warm_ratios),
                     "project_checks": {name: sum(made) for name, made in checked.items()},
                     "rebuild_one_page_seconds": round(rebuild, 2),
                     **facts,

@@ -109,12 +109,28 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--agent-pages", type=int, default=300, help="agent outputs: pages in the corpus (0 skips)")
     bench.add_argument("--build", nargs="*", type=int, default=[100, 1000], help="site build: sizes in pages")
     bench.add_argument("--link-pages", type=int, default=100, help="link check: pages in the corpus (0 skips)")
+    bench.add_argument(
+        "--rounds",
+        type=_positive,
+        help="site build: paired rounds a size (default: 21 to 100 pages, 14 to 1,000, 7 above)",
+    )
     bench.set_defaults(func=cmd_bench)
 
     imp = sub.add_parser("import-sources", help="register the sources the accounts cite (keeps curated entries)")
     imp.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
     imp.set_defaults(func=cmd_import)
     return parser
+
+
+def _positive(text: str) -> int:
+    """A whole number of at least 1 (argparse says what is wrong otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def _text_or_json(command: argparse.ArgumentParser) -> None:
@@ -343,7 +359,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from build_tools import bench
 
-    return bench.main(args.sizes or [100, 1000, 10000], args.claims, args.agent_pages, args.build, args.link_pages)
+    return bench.main(
+        args.sizes or [100, 1000, 10000], args.claims, args.agent_pages, args.build, args.link_pages, args.rounds
+    )
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

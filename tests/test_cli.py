@@ -268,3 +268,37 @@ def test_bench_rebuilds_the_profile_in_a_copy_and_leaves_its_pages_alone(
     assert runs == []  # here, the build the one-page rebuilds update takes what the last round kept
     assert {p: p.read_bytes() for p in (tiny_profile / "docs").rglob("*.md")} == before
     assert not (tiny_profile / "site").exists() and not (tiny_profile / ".cache").exists()
+
+
+def test_bench_interval_for_the_median_holds_it_with_95_percent_confidence() -> None:
+    import math
+
+    from build_tools.bench import median_interval
+
+    def below(n: int, j: int) -> float:  # P(fewer than j of n rounds fall under the median)
+        return sum(math.comb(n, i) for i in range(j)) / 2**n
+
+    assert median_interval([0.1, 0.2, 0.3, 0.4, 0.5]) is None  # five rounds: even the extremes are not sure enough
+    for n in (6, 7, 14, 21, 40):
+        ratios = [(11 * i % n) / 100 for i in range(n)]  # 0 to n-1 hundredths, shuffled
+        low, high = median_interval(ratios)  # type: ignore[misc]
+        j = round(low * 100) + 1  # low is the j-th lowest
+        assert high == round((n - j) / 100, 3)  # and high the j-th highest
+        assert 1 - 2 * below(n, j) >= 0.95 > 1 - 2 * below(n, j + 1)  # the narrowest that is sure enough
+    assert median_interval([(11 * i % 14) / 100 for i in range(14)]) == [0.02, 0.11]  # the 3rd of 14 either side
+
+
+def test_bench_site_builds_take_the_rounds_asked_and_give_their_intervals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # (no profile here: only the generated corpora are built)
+    argv = ["bench", "20", "--claims", "--agent-pages", "0", "--build", "5", "--rounds", "6", "--link-pages", "0"]
+    result = subprocess.run([sys.executable, "-m", "build_tools", *argv], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    (row,) = [
+        r for r in json.loads((tmp_path / "bench/results.json").read_text())["results"] if r["stage"] == "site build"
+    ]
+    assert row["rounds"] == 6 and len(row["overhead_rounds"]) == len(row["warm_overhead_rounds"]) == 6
+    for name in ("overhead", "warm_overhead"):
+        assert row[f"{name}_interval"] == [min(row[f"{name}_rounds"]), max(row[f"{name}_rounds"])]  # 6 rounds: all
+    assert f"95% CI {row['overhead_interval'][0]:+.1%} to {row['overhead_interval'][1]:+.1%}" in result.stdout

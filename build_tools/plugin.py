@@ -273,19 +273,18 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
     def _back_links(self, files: Files, sources_file: File) -> dict[str, list[tuple[str, str]]]:
         """Which curated pages cite each source, read from their markdown before it is rendered."""
         project = self._project()
-        links: dict[str, list[tuple[str, str]]] = {}
+        links: dict[str, dict[tuple[str, str], None]] = {}  # (a dict keeps the pages in order, once each)
         self._take_all()
         for file in sorted(files.documentation_pages(), key=lambda f: f.src_uri):
             page = self.curated.get(file.src_uri)
             if file.generated_by or page is None:
                 continue
-            title = str(page.meta.get("title") or file.src_uri)
-            url = get_relative_url(file.url, sources_file.url)
+            link = (str(page.meta.get("title") or file.src_uri), get_relative_url(file.url, sources_file.url))
             for citation in checks.page_citations(page)[0]:
                 source = project.registry.resolve(citation.key)
-                if source is not None and (title, url) not in links.setdefault(source.id, []):
-                    links[source.id].append((title, url))
-        return links
+                if source is not None:
+                    links.setdefault(source.id, {})[link] = None
+        return {source_id: list(pages) for source_id, pages in links.items()}
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         self.nav = nav
@@ -709,14 +708,14 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         if not diagnostics:
             return
         self.findings.extend(diagnostics)
-        for diagnostic in sorted(set(diagnostics), key=Diagnostic.sort_key):
+        for diagnostic in sorted(set(diagnostics), key=Diagnostic.sort_key):  # (each written only if shown)
             if diagnostic.severity == "error":
                 self.errors += 1
-                log.error(str(diagnostic))
+                log.error("%s", diagnostic)
             elif diagnostic.severity == "warning":
-                log.warning(str(diagnostic))
+                log.warning("%s", diagnostic)
             else:
-                log.info(str(diagnostic))
+                log.info("%s", diagnostic)
 
     def _project(self) -> Project:
         if self.project is None:

@@ -400,7 +400,7 @@ def bench_agents(pages: int = 300, seed: int = 1) -> dict[str, Any]:
         configs = {"off": ours_off, "ours": ours_on, "peer": peer}
         try:
             times, _, _ = _paired_rounds(root, configs)
-        except Exception as exc:  # the peer is a bench-only dependency: say so, do not crash
+        except BuildFailed as exc:  # the peer is a bench-only dependency: say so, do not crash
             print(f"mkdocs-llmstxt could not run: {type(exc).__name__}: {exc}")
             del configs["peer"]
             times, _, _ = _paired_rounds(root, configs)
@@ -523,6 +523,10 @@ def _build_once(root: Path, plugins: str, site: Path, cold: bool = True) -> Buil
     return _fresh_build(root / "mkdocs.yml", site)
 
 
+class BuildFailed(Exception):
+    """A build the bench timed failed: the end of what it wrote to stderr says why."""
+
+
 def _fresh_build(config_file: Path, site: Path) -> Build:
     """A clean build in a new interpreter, as `mkdocs build` runs: nothing an earlier build left in
     this process (parsed pages, caches, a grown heap) helps or hinders it. The disk is synced first,
@@ -537,7 +541,7 @@ def _fresh_build(config_file: Path, site: Path) -> Build:
     )
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
-        raise RuntimeError(f"the build of {config_file} failed: {done.stderr.strip()[-2000:]}")
+        raise BuildFailed(f"the build of {config_file} failed: {done.stderr.strip()[-2000:]}")
     build = Build(**json.loads(lines[-1]))
     _BUILD_PEAK[0] = max(_BUILD_PEAK[0], build.peak_rss_mb)
     return build

@@ -359,9 +359,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from build_tools import bench
 
-    return bench.main(
-        args.sizes or [100, 1000, 10000], args.claims, args.agent_pages, args.build, args.link_pages, args.rounds
-    )
+    try:
+        return bench.main(
+            args.sizes or [100, 1000, 10000], args.claims, args.agent_pages, args.build, args.link_pages, args.rounds
+        )
+    except bench.BuildFailed as exc:  # (in a stage's own process, or in this one)
+        raise UsageError(str(exc)) from None
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

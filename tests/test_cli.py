@@ -302,3 +302,25 @@ def test_bench_site_builds_take_the_rounds_asked_and_give_their_intervals(
     for name in ("overhead", "warm_overhead"):
         assert row[f"{name}_interval"] == [min(row[f"{name}_rounds"]), max(row[f"{name}_rounds"])]  # 6 rounds: all
     assert f"95% CI {row['overhead_interval'][0]:+.1%} to {row['overhead_interval'][1]:+.1%}" in result.stdout
+
+
+def test_bench_says_which_build_failed_and_why_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from build_tools import bench
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/index.md").write_text("# Home\n")
+    (tmp_path / "mkdocs.yml").write_text("site_name: Broken\nplugins:\n  - no-such-plugin\n")
+    with pytest.raises(bench.BuildFailed, match="the build of .*mkdocs.yml failed: .*no-such-plugin"):
+        bench._fresh_build(tmp_path / "mkdocs.yml", tmp_path / "site")
+
+    def fails(*args: object) -> int:
+        bench._fresh_build(tmp_path / "mkdocs.yml", tmp_path / "site")
+        return 0
+
+    monkeypatch.setattr(bench, "main", fails)
+    assert main(["bench", "--build", "5"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("build_tools: error: the build of ") and "no-such-plugin" in err
+    assert "internal error" not in err and "Traceback" not in err

@@ -58,6 +58,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         self.special: tuple[Files | None, dict[str, File | None]] = (None, {})
         self.twins_sent: set[str] = set()
         self.as_read: set[str] = set()  # pages whose twin is made from the page the helper read
+        self.first_lines: dict[str, int] = {}  # curated pages' first body line (their twins' citations)
         self.unchanged: set[str] = set()  # pages a dirty build did not render
         self.outputs: outputs.Outputs | None = None
         self.cache_dir: Path | None = None  # where checks are kept for the next build (None: not kept)
@@ -291,7 +292,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         # Every page's twin url is known now, so each twin can be written as soon as its page is
         # built, by a second process, while MkDocs renders the next pages.
         self.twin_of = {f.src_uri: _absolute(config, agents.twin_paths(f.url)[0]) for f in files.documentation_pages()}
-        self.twins_sent, self.unchanged, self.as_read = set(), set(), set()
+        self.twins_sent, self.unchanged, self.as_read, self.first_lines = set(), set(), set(), {}
         if self.config.agent_outputs and self.outputs is not None:
             sources_twin = self.twin_of.get(self.config.sources_page, _absolute(config, "sources.md"))
             self.outputs.send("context", self._project().registry, self.twin_of, sources_twin)
@@ -337,6 +338,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
                 markdown = _body(content)
         if citations is None:
             citations, _ = find_citations(markdown, first_line)
+        if page.file.abs_src_path and not page.file.generated_by:  # (its twin's citations are these again)
+            self.first_lines[page.file.src_uri] = first_line
         self._collect_twin(markdown, citations, page, config)
         if why is None and not deferred:
             weakest = claims.weakest_paragraph(markdown, first_line, citations, project.registry)
@@ -586,6 +589,8 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         targets = [os.path.join(config.site_dir, path) for path in agents.twin_paths(twin.page_url)]
         if uri in self.as_read and uri not in self.unchanged:
             self.outputs.send("twin_as_read", replace(twin, markdown="", citations=[]), targets, False)
+        elif uri in self.first_lines and uri not in self.unchanged:  # (found there again, not pickled)
+            self.outputs.send("twin_cited", replace(twin, citations=[]), targets, False, self.first_lines[uri])
         else:
             self.outputs.send("twin", twin, targets, uri in self.unchanged)
 

@@ -39,6 +39,21 @@ def test_the_helper_process_renders_and_writes_twins_and_llms_full(tmp_path: Pat
     assert "Made clocks [1]." in (tmp_path / "llms-full.txt").read_text()
 
 
+def test_a_twin_sent_without_its_citations_gets_them_found_again_by_the_helper(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    markdown = "Made clocks [@clock-site].\n\nAnd more [@nowhere; @clock-site].\n"
+    twin = _twin("c.md", markdown=markdown)
+    work = outputs.Outputs()
+    work.send("context", REGISTRY, {}, "https://x.example/sources.md")
+    work.send("twin", twin, [str(tmp_path / "sent.md")], False)
+    work.send("twin_cited", replace(twin, citations=[]), [str(tmp_path / "found.md")], False, 1)
+    work.close()
+    sent = (tmp_path / "sent.md").read_text()
+    assert "Made clocks [1]." in sent and "And more [?nowhere][1]." in sent and "1. The clock workshop" in sent
+    assert (tmp_path / "found.md").read_text() == sent  # the same twin, citations and all
+
+
 def test_a_twin_the_helper_cannot_write_fails_with_the_page_and_the_reason(tmp_path: Path) -> None:
     (tmp_path / "blocker").write_text("a file where a folder should be")
     work = outputs.Outputs()

@@ -401,7 +401,9 @@ def bench_agents(pages: int = 300, seed: int = 1) -> dict[str, Any]:
         try:
             times, _, _ = _paired_rounds(root, configs)
         except BuildFailed as exc:  # the peer is a bench-only dependency: say so, do not crash
-            print(f"mkdocs-llmstxt could not run: {type(exc).__name__}: {exc}")
+            if exc.config != "peer":
+                raise
+            print(f"mkdocs-llmstxt could not run: {exc}")
             del configs["peer"]
             times, _, _ = _paired_rounds(root, configs)
             times["peer"] = [float("nan")] * len(times["off"])
@@ -451,7 +453,10 @@ def _paired_rounds(
     for round_ in range(rounds):
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
-            build = _build_once(root, configs[name], root / f"site-{name}", cold=name not in warm)
+            try:
+                build = _build_once(root, configs[name], root / f"site-{name}", cold=name not in warm)
+            except BuildFailed as exc:
+                raise BuildFailed(f"{name}: {exc}", config=name) from None
             times[name].append(build.seconds)
             cpu[name].append(build.cpu)
             checked[name].append(build.project_checks)
@@ -524,7 +529,12 @@ def _build_once(root: Path, plugins: str, site: Path, cold: bool = True) -> Buil
 
 
 class BuildFailed(Exception):
-    """A build the bench timed failed: the end of what it wrote to stderr says why."""
+    """A build the bench timed failed: the end of what it wrote to stderr says why; `config` names
+    the configuration that failed, when the build was one of several (see _paired_rounds)."""
+
+    def __init__(self, message: str, config: str = "") -> None:
+        super().__init__(message)
+        self.config = config
 
 
 def _fresh_build(config_file: Path, site: Path) -> Build:

@@ -324,3 +324,13 @@ def test_bench_says_which_build_failed_and_why_without_a_traceback(
     err = capsys.readouterr().err
     assert err.startswith("build_tools: error: the build of ") and "no-such-plugin" in err
     assert "internal error" not in err and "Traceback" not in err
+
+
+def test_bench_names_the_configuration_whose_build_failed(tmp_path: Path) -> None:
+    from build_tools.bench import PLAIN, BuildFailed, _paired_rounds, generate_corpus
+
+    generate_corpus(tmp_path, 5, seed=1)
+    (tmp_path / "mkdocs.base.yml").write_text((tmp_path / "mkdocs.yml").read_text().split("plugins:")[0])
+    with pytest.raises(BuildFailed, match=r"^broken: the build of .* failed: .*no-such-plugin") as failed:
+        _paired_rounds(tmp_path, {"plain": PLAIN, "broken": "plugins:\n  - no-such-plugin\n"}, 1)
+    assert failed.value.config == "broken"  # (the agents stage passes over only its peer's failure)

@@ -194,7 +194,7 @@ class TwinWork:
 
     def _twin_cited(self, page: agents.TwinPage, paths: list[str], reuse: bool, first_line: int) -> None:
         """A page's twin whose citations are found here, in the markdown sent: the same as the parent
-        found in it, starting at the same line, and cheaper to find again than to pickle."""
+        found in it, starting at the same line. Finding them again here spares the parent pickling them."""
         page.citations = find_citations(page.markdown, first_line)[0]
         self._twin(page, paths, reuse)
 

@@ -589,7 +589,7 @@ class ProvenancePlugin(BasePlugin[ProvenanceConfig]):
         targets = [os.path.join(config.site_dir, path) for path in agents.twin_paths(twin.page_url)]
         if uri in self.as_read and uri not in self.unchanged:
             self.outputs.send("twin_as_read", replace(twin, markdown="", citations=[]), targets, False)
-        elif uri in self.first_lines and uri not in self.unchanged:  # (found there again, not pickled)
+        elif uri in self.first_lines:  # (rendered in this build; its citations are found there again, not pickled)
             self.outputs.send("twin_cited", replace(twin, citations=[]), targets, False, self.first_lines[uri])
         else:
             self.outputs.send("twin", twin, targets, uri in self.unchanged)

@@ -173,9 +173,19 @@ def _once_per_source(make: Callable[[Source, str], T]) -> Callable[[Source, str]
 def _citation_link(source: Source, sources_url: str) -> tuple[str, str]:
     """A citation link's HTML around its number."""
     return (
-        f'<a class="citation tier-{source.tier}" href="{sources_url}#{escape(source.id)}" title="{escape(tooltip(source))}">',
+        f'<a class="citation tier-{source.tier}" href="{sources_url}#{escape(source.id)}" title="{_attribute(tooltip(source))}">',
         f'<span class="tier-chip">T{source.tier}</span></a>',
     )
+
+
+# The separator in the HTML we write, as an entity: a page whose own text is ASCII stays ASCII, which
+# Python stores and encodes for writing (as UTF-8) faster than text with one character outside it.
+DOT = " &middot; "
+
+
+def _attribute(text: str) -> str:
+    """Text for an HTML attribute, its middle dots as entities (see DOT)."""
+    return escape(text).replace("·", "&middot;")
 
 
 def tooltip(source: Source) -> str:
@@ -211,8 +221,8 @@ def _facts(source: Source) -> str:
     if source.date:
         facts.append(escape(source.date))
     facts.append(f'<span class="tier tier-{source.tier}">Tier {source.tier}</span>')
-    link = f' · <a href="{escape(source.url)}" rel="nofollow noopener">link</a>' if source.url else ""
-    return " · " + " · ".join(facts) + link
+    link = f'{DOT}<a href="{escape(source.url)}" rel="nofollow noopener">link</a>' if source.url else ""
+    return DOT + DOT.join(facts) + link
 
 
 def sources_page(
@@ -271,8 +281,8 @@ def sources_page(
     for account in accounts:
         lines.append(
             f'<li id="{escape(account.id)}" class="source tier-{account.tier}"><strong>{escape(account.title)}</strong>'
-            f' · {escape(account.kind)} · <span class="tier tier-{account.tier}">Tier {account.tier}</span>'
-            f"<br><code>{escape(account.id)}</code> · sha256 <code>{account.sha256[:16]}…</code>"
+            f'{DOT}{escape(account.kind)}{DOT}<span class="tier tier-{account.tier}">Tier {account.tier}</span>'
+            f"<br><code>{escape(account.id)}</code>{DOT}sha256 <code>{account.sha256[:16]}&hellip;</code>"
             f"<br><small>{escape(account.produced_by)}</small></li>"
         )
     lines.append("</ul>")
@@ -417,7 +427,7 @@ def _source_chip(registry: Registry, source_id: str, sources_url: str, plain: bo
         return f"`{source.id}` (tier {source.tier})"
     return (
         f'<a class="citation tier-{source.tier}" href="{sources_url}#{escape(source.id)}" '
-        f'title="{escape(tooltip(source))}">{escape(source.id)}<span class="tier-chip">T{source.tier}</span></a>'
+        f'title="{_attribute(tooltip(source))}">{escape(source.id)}<span class="tier-chip">T{source.tier}</span></a>'
     )
 
 
@@ -429,7 +439,7 @@ def conflict_notice(entries: list, page_url_to_disagreements: str) -> str:  # ty
         state = (
             f"we use {escape(preferred)}" if preferred else ("open" if entry.verdict == "conflict" else "reconciled")
         )
-        values = " · ".join(
+        values = DOT.join(
             f"<s>{escape(v.value)}</s>" if v.rank == "deprecated" else escape(v.value) for v in entry.values
         )
         items.append(

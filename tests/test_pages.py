@@ -88,6 +88,17 @@ def test_render_numbers_sources_in_order_of_first_use() -> None:
     assert "## References" in rendered.markdown and "[@" not in rendered.markdown
 
 
+def test_citations_of_a_page_written_in_ascii_render_in_ascii() -> None:
+    # The separators between a source's facts are entities: a page whose own text is ASCII stays so.
+    source = Source("gear-paper", "Gears", 1, "paper", "Clock Press", "https://gears.example/", "2004-05-06")
+    registry = Registry(sources={"gear-paper": source})
+    body = "A claim [@gear-paper].\n"
+    rendered = render_citations(body, find_citations(body)[0], registry, "../sources/")
+    assert 'title="Gears &middot; Clock Press &middot; 2004-05-06 &middot; tier 1: ' in rendered.markdown
+    assert "paper &middot; 2004-05-06 &middot; <span" in rendered.markdown
+    assert rendered.markdown.isascii()
+
+
 def test_unverified_markers_render_visibly_outside_code() -> None:
     from build_tools.render import mark_unverified
 

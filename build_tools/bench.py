@@ -154,6 +154,7 @@ def main(
     build_sizes: list[int] | None = None,
     link_pages: int = 100,
     build_rounds: int | None = None,
+    instruction_pages: int = 100,
 ) -> int:
     """Run the benchmarks, print a table, write bench/results.json."""
     rows = [row for size in sizes for row in isolated(bench_check, [size])]
@@ -226,6 +227,10 @@ def main(
             f"peak {links_row['peak_rss_mb']} MB"
         )
         rows.append(links_row)
+    if instruction_pages:
+        counted = isolated(bench_instructions, instruction_pages)
+        print(_instructions_line(counted))
+        rows.append(counted)
     peak_mb = max([r.get("peak_rss_mb", 0.0) for r in rows if isinstance(r, dict)] or [0.0])
     out = Path("bench")
     out.mkdir(exist_ok=True)
@@ -239,6 +244,18 @@ def main(
     drawn = plot(rows, out / "growth.png")
     print(f"wrote bench/results.json{' and bench/growth.png' if drawn else ''} (largest stage peak {peak_mb:.0f} MB)")
     return 0
+
+
+def _instructions_line(row: dict[str, Any]) -> str:
+    head = f"instructions, {row['pages']} pages"
+    if "skipped" in row:
+        return f"{head}: skipped, {row['skipped']}"
+    return (
+        f"{head} (valgrind's callgrind, one build each; a count does not drift with the machine): plain "
+        f"{row['plain'] / 1e9:.2f} G; ours {row['overhead']:+.1%} in the build's process, its helper "
+        f"{row['helper_share']:.1%} of plain's on the other core; with the checks kept by the last build "
+        f"{row['warm_overhead']:+.1%}, helper {row['warm_helper_share']:.1%} ({row['seconds']} s under valgrind)"
+    )
 
 
 def _interval(interval: list[float] | None) -> str:
@@ -537,17 +554,22 @@ class BuildFailed(Exception):
         self.config = config
 
 
+_CHILD = "import sys; from build_tools.bench import _child_build; _child_build(sys.argv[1], sys.argv[2])"
+
+
+def _child_env() -> dict[str, str]:
+    package_root = str(Path(__file__).resolve().parent.parent)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+
+
 def _fresh_build(config_file: Path, site: Path) -> Build:
     """A clean build in a new interpreter, as `mkdocs build` runs: nothing an earlier build left in
     this process (parsed pages, caches, a grown heap) helps or hinders it. The disk is synced first,
     so that no build pays for writing out the pages of the one before it. Its peak memory counts
     towards its stage's (see _measured)."""
     os.sync()
-    package_root = str(Path(__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-    code = "import sys; from build_tools.bench import _child_build; _child_build(sys.argv[1], sys.argv[2])"
     done = subprocess.run(
-        [sys.executable, "-c", code, str(config_file), str(site)], capture_output=True, text=True, env=env
+        [sys.executable, "-c", _CHILD, str(config_file), str(site)], capture_output=True, text=True, env=_child_env()
     )
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
@@ -743,6 +765,94 @@ def bench_build(sizes: list[int], seed: int = 1, rounds: int | None = None) -> l
     return rows
 
 
+def bench_instructions(pages: int = 100, seed: int = 1) -> dict[str, Any]:
+    """The instructions a build executes, plain and with our plugin (cold, then warm), each counted by
+    valgrind's callgrind. Unlike seconds, a count does not drift with the machine: one build of each
+    tells the plugin's cost to a fraction of a percent, where timed rounds cannot tell it to within
+    ten. What it leaves out is waiting: for the disk, and for the helper, whose instructions are
+    counted apart (it runs on the other core). Skipped, and said so, without valgrind."""
+    row: dict[str, Any] = {"stage": "instructions", "pages": pages, "tool": "valgrind --tool=callgrind"}
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return {**row, "skipped": "valgrind is not installed (Debian: apt-get install valgrind)"}
+    with tempfile.TemporaryDirectory(dir=_scratch(), prefix="bench-instructions-") as tmp:
+        root = Path(tmp)
+        generate_corpus(root, pages, seed=seed)
+        base = (root / "mkdocs.yml").read_text().split("plugins:")[0]
+        for name, plugins in (("plain", PLAIN), ("ours", OURS)):
+            (root / f"mkdocs.{name}.yml").write_text(base + plugins)
+        start = time.perf_counter()
+        # A count does not depend on what else runs: the plain and the cold build share the two cores.
+        running = [_counted(valgrind, root, "plain"), _counted(valgrind, root, "ours", "cold")]
+        counts = dict(_finish_counted(run) for run in running)
+        counts.update([_finish_counted(_counted(valgrind, root, "ours", "warm"))])  # (takes the cold one's checks)
+    plain = counts["plain"][0]
+    return {
+        **row,
+        "plain": plain,
+        "cold": {"build": counts["cold"][0], "helper": counts["cold"][1]},
+        "warm": {"build": counts["warm"][0], "helper": counts["warm"][1]},
+        "overhead": round(counts["cold"][0] / plain - 1, 4),
+        "warm_overhead": round(counts["warm"][0] / plain - 1, 4),
+        "helper_share": round(counts["cold"][1] / plain, 4),
+        "warm_helper_share": round(counts["warm"][1] / plain, 4),
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+
+
+@dataclass
+class _Counted:
+    name: str
+    config: Path
+    folder: Path
+    process: subprocess.Popen  # type: ignore[type-arg]
+
+
+def _counted(valgrind: str, root: Path, config: str, name: str = "") -> _Counted:
+    """One build of `root`'s mkdocs.{config}.yml started under callgrind, which writes a file of counts
+    for each process into its own folder (the build's, its helper's)."""
+    name = name or config
+    folder = root / f"counts-{name}"
+    folder.mkdir()
+    command = [
+        valgrind, "--tool=callgrind", "--trace-children=yes", f"--callgrind-out-file={folder}/%p.out",
+        sys.executable, "-c", _CHILD, str(root / f"mkdocs.{config}.yml"), str(root / f"site-{name}"),
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_child_env())
+    return _Counted(name, root / f"mkdocs.{config}.yml", folder, process)
+
+
+def _finish_counted(run: _Counted) -> tuple[str, tuple[int, int]]:
+    _, stderr = run.process.communicate()
+    counts = callgrind_counts(run.folder)
+    if run.process.returncode != 0:
+        raise BuildFailed(f"the build of {run.config} under valgrind failed: {stderr.strip()[-2000:]}", run.name)
+    if counts is None:
+        raise BuildFailed(f"valgrind wrote no count for the build of {run.config}", run.name)
+    return run.name, counts
+
+
+def callgrind_counts(folder: Path) -> tuple[int, int] | None:
+    """(instructions of the build's own process, those of the processes it started) from the files
+    callgrind wrote into `folder`, one a process; None without the build's own."""
+    build, others = None, 0
+    for path in sorted(folder.glob("*.out")):
+        command, total = "", None
+        with path.open(encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                if line.startswith("cmd:"):
+                    command = line
+                elif line.startswith(("summary:", "totals:")) and total is None:
+                    total = int(line.split()[1])
+        if total is None:
+            continue
+        if "_child_build" in command:
+            build = (build or 0) + total
+        else:
+            others += total
+    return None if build is None else (build, others)
+
+
 def bench_links(pages: int = 100, seed: int = 1) -> dict[str, Any]:
     """Our in-process link and anchor check against linkchecker, on one site with seeded broken links."""
     import shutil
@@ -802,7 +912,7 @@ def plot(rows: list[dict[str, Any]], path: Path) -> bool:
     series: dict[str, list[tuple[int, float]]] = {}
     for row in rows:
         size = row.get("pages") or row.get("claims")
-        if not size or "seconds" not in row or row["stage"] in ("agent outputs", "link check"):
+        if not size or "seconds" not in row or row["stage"] in ("agent outputs", "link check", "instructions"):
             continue
         series.setdefault(row["stage"], []).append((size, row["seconds"]))
         if row["stage"] == "site build":

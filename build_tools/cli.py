@@ -114,6 +114,13 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive,
         help="site build: paired rounds a size (default: 21 to 100 pages, 14 to 1,000, 7 above)",
     )
+    bench.add_argument(
+        "--instructions",
+        type=int,
+        default=100,
+        metavar="PAGES",
+        help="instructions counted by valgrind, plain against ours: pages in the corpus (0 skips)",
+    )
     bench.set_defaults(func=cmd_bench)
 
     imp = sub.add_parser("import-sources", help="register the sources the accounts cite (keeps curated entries)")
@@ -361,7 +368,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     try:
         return bench.main(
-            args.sizes or [100, 1000, 10000], args.claims, args.agent_pages, args.build, args.link_pages, args.rounds
+            args.sizes or [100, 1000, 10000],
+            args.claims,
+            args.agent_pages,
+            args.build,
+            args.link_pages,
+            args.rounds,
+            args.instructions,
         )
     except bench.BuildFailed as exc:  # (in a stage's own process, or in this one)
         raise UsageError(str(exc)) from None

@@ -293,6 +293,7 @@ def test_bench_site_builds_take_the_rounds_asked_and_give_their_intervals(
 ) -> None:
     monkeypatch.chdir(tmp_path)  # (no profile here: only the generated corpora are built)
     argv = ["bench", "20", "--claims", "--agent-pages", "0", "--build", "5", "--rounds", "6", "--link-pages", "0"]
+    argv += ["--instructions", "0"]
     result = subprocess.run([sys.executable, "-m", "build_tools", *argv], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     (row,) = [
@@ -334,3 +335,47 @@ def test_bench_names_the_configuration_whose_build_failed(tmp_path: Path) -> Non
     with pytest.raises(BuildFailed, match=r"^broken: the build of .* failed: .*no-such-plugin") as failed:
         _paired_rounds(tmp_path, {"plain": PLAIN, "broken": "plugins:\n  - no-such-plugin\n"}, 1)
     assert failed.value.config == "broken"  # (the agents stage passes over only its peer's failure)
+
+
+def test_bench_counts_the_builds_instructions_apart_from_its_helpers(tmp_path: Path) -> None:
+    from build_tools.bench import callgrind_counts
+
+    def counts(name: str, command: str, *totals: str) -> None:
+        lines = ["# callgrind format", "version: 1", f"cmd:  {command}", "events: Ir", *totals, "fn=(1) main", "1 5"]
+        (tmp_path / name).write_text("\n".join(lines) + "\n")
+
+    child = "/usr/bin/python -c import sys; from build_tools.bench import _child_build; _child_build(sys.argv[1])"
+    counts("101.out", child, "summary: 7000", "totals: 7000")
+    counts("102.out", "/usr/bin/python -c from build_tools.outputs import main; main()", "totals: 900")
+    counts("103.out", "/usr/bin/git rev-parse HEAD", "summary: 40")
+    counts("104.out", child)  # (a file cut short: no total yet)
+    assert callgrind_counts(tmp_path) == (7000, 940)
+    (tmp_path / "101.out").unlink()
+    assert callgrind_counts(tmp_path) is None  # the build's own count is missing: no figure
+
+
+def test_bench_without_valgrind_skips_counting_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    from build_tools import bench
+
+    monkeypatch.setattr(bench.shutil, "which", lambda name: None)
+    row = bench.bench_instructions(5)
+    assert row["stage"] == "instructions" and "valgrind is not installed" in row["skipped"]
+    assert bench._instructions_line(row) == f"instructions, 5 pages: skipped, {row['skipped']}"
+
+
+def test_bench_says_which_build_failed_under_valgrind(tmp_path: Path) -> None:
+    from build_tools.bench import BuildFailed, _counted, _finish_counted
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/index.md").write_text("# Home\n")
+    (tmp_path / "mkdocs.ours.yml").write_text("site_name: Broken\nplugins:\n  - no-such-plugin\n")
+    # A stand-in for valgrind: it passes over its own options and runs the rest.
+    fake = tmp_path / "valgrind"
+    fake.write_text('#!/bin/sh\nwhile [ "${1#--}" != "$1" ]; do shift; done\nexec "$@"\n')
+    fake.chmod(0o755)
+    with pytest.raises(BuildFailed, match=r"the build of .*mkdocs.ours.yml under valgrind failed: .*no-such-plugin"):
+        _finish_counted(_counted(str(fake), tmp_path, "ours", "cold"))
+    (tmp_path / "mkdocs.plain.yml").write_text("site_name: Fine\n")
+    with pytest.raises(BuildFailed, match="valgrind wrote no count for the build of .*mkdocs.plain.yml") as failed:
+        _finish_counted(_counted(str(fake), tmp_path, "plain"))
+    assert failed.value.config == "plain"

@@ -13,6 +13,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from build_tools import checks, kept
 from build_tools.diagnostics import FORMATS, Diagnostic, exit_code, render, sort_diagnostics, strictened, summary
@@ -326,10 +327,22 @@ def _pin_build_date(root: Path) -> None:
         os.environ["SOURCE_DATE_EPOCH"] = stamp
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to sys.stderr as it is when a message comes, not as it was when the handler was made
+    (a later caller in the same process may have replaced it, and closed the old one)."""
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+
 def _quiet_mkdocs_logging() -> None:
     logger = logging.getLogger("mkdocs")
     if not any(getattr(h, "_build_tools", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(levelname)s - %(message)s"))
         handler._build_tools = True  # type: ignore[attr-defined]
         logger.addHandler(handler)

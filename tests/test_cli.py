@@ -379,3 +379,19 @@ def test_bench_says_which_build_failed_under_valgrind(tmp_path: Path) -> None:
     with pytest.raises(BuildFailed, match="valgrind wrote no count for the build of .*mkdocs.plain.yml") as failed:
         _finish_counted(_counted(str(fake), tmp_path, "plain"))
     assert failed.value.config == "plain"
+
+
+def test_mkdocs_messages_go_to_stderr_as_it_is_when_they_come(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import logging
+
+    from build_tools.cli import _quiet_mkdocs_logging
+
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    _quiet_mkdocs_logging()
+    first.close()  # (as pytest closes a test's captured stderr)
+    monkeypatch.setattr(sys, "stderr", second)
+    logging.getLogger("mkdocs.test").warning("a page is missing")
+    assert "WARNING - a page is missing" in second.getvalue()
+    assert "Logging error" not in second.getvalue()

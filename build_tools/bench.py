@@ -252,7 +252,8 @@ def _instructions_line(row: dict[str, Any]) -> str:
         return f"{head}: skipped, {row['skipped']}"
     return (
         f"{head} (valgrind's callgrind, one build each; a count does not drift with the machine): plain "
-        f"{row['plain'] / 1e9:.2f} G; ours {row['overhead']:+.1%} in the build's process, its helper "
+        f"{row['plain'] / 1e9:.2f} G for the build itself (not counting {row['setup']['plain'] / 1e9:.2f} G to start "
+        f"Python and load the configuration); ours {row['overhead']:+.1%} in the build's process, its helper "
         f"{row['helper_share']:.1%} of plain's on the other core; with the checks kept by the last build "
         f"{row['warm_overhead']:+.1%}, helper {row['warm_helper_share']:.1%} ({row['seconds']} s under valgrind)"
     )
@@ -554,7 +555,7 @@ class BuildFailed(Exception):
         self.config = config
 
 
-_CHILD = "import sys; from build_tools.bench import _child_build; _child_build(sys.argv[1], sys.argv[2])"
+_CHILD = "import sys; from build_tools.bench import _child_build; _child_build(*sys.argv[1:])"
 
 
 def _child_env() -> dict[str, str]:
@@ -579,8 +580,9 @@ def _fresh_build(config_file: Path, site: Path) -> Build:
     return build
 
 
-def _child_build(config_file: str, site: str) -> None:
-    """In the new interpreter: build once and print the Build as JSON."""
+def _child_build(config_file: str, site: str, setup_only: str = "") -> None:
+    """In the new interpreter: build once and print the Build as JSON (with `setup_only`, everything
+    but the build itself: see bench_instructions)."""
     from build_tools import outputs
 
     warnings.simplefilter("ignore")  # (awesome-pages on the pages only our plugin makes)
@@ -601,14 +603,16 @@ def _child_build(config_file: str, site: str) -> None:
     checks.check_project = counted  # type: ignore[assignment]
     outputs.Outputs.check_project = asked  # type: ignore[method-assign]
     before = os.times()
-    seconds = _timed_build(Path(config_file), Path(site), dirty=False)
+    seconds = _timed_build(Path(config_file), Path(site), dirty=False, setup_only=bool(setup_only))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "cpu": _cpu_since(before), "project_checks": made[0], "peak_rss_mb": peak}))
 
 
-def _timed_build(config_file: Path, site: Path, dirty: bool) -> float:
+def _timed_build(config_file: Path, site: Path, dirty: bool, setup_only: bool = False) -> float:
     """Seconds MkDocs takes to build the site of `config_file` into `site` (a clean or a dirty build,
-    in this process: a dirty build finds what earlier builds here kept, as in `mkdocs serve`)."""
+    in this process: a dirty build finds what earlier builds here kept, as in `mkdocs serve`); the
+    configuration is loaded (and the plugins imported) before the clock starts. With `setup_only`,
+    the build itself is left out."""
     import logging
 
     from mkdocs.commands.build import build as mkdocs_build
@@ -618,7 +622,8 @@ def _timed_build(config_file: Path, site: Path, dirty: bool) -> float:
     config = load_config(config_file=str(config_file), site_dir=str(site))
     config.plugins.on_startup(command="build", dirty=dirty)
     start = time.perf_counter()
-    mkdocs_build(config, dirty=dirty)
+    if not setup_only:
+        mkdocs_build(config, dirty=dirty)
     seconds = time.perf_counter() - start
     config.plugins.on_shutdown()
     return seconds
@@ -770,7 +775,9 @@ def bench_instructions(pages: int = 100, seed: int = 1) -> dict[str, Any]:
     valgrind's callgrind. Unlike seconds, a count does not drift with the machine: one build of each
     tells the plugin's cost to a fraction of a percent, where timed rounds cannot tell it to within
     ten. What it leaves out is waiting: for the disk, and for the helper, whose instructions are
-    counted apart (it runs on the other core). Skipped, and said so, without valgrind."""
+    counted apart (it runs on the other core). As the site build stage times only the build, the
+    instructions of the same process run without the build (starting Python, importing, loading the
+    configuration: `setup`) are taken off each count. Skipped, and said so, without valgrind."""
     row: dict[str, Any] = {"stage": "instructions", "pages": pages, "tool": "valgrind --tool=callgrind"}
     valgrind = shutil.which("valgrind")
     if valgrind is None:
@@ -785,15 +792,20 @@ def bench_instructions(pages: int = 100, seed: int = 1) -> dict[str, Any]:
         # A count does not depend on what else runs: the plain and the cold build share the two cores.
         running = [_counted(valgrind, root, "plain"), _counted(valgrind, root, "ours", "cold")]
         counts = dict(_finish_counted(run) for run in running)
-        counts.update([_finish_counted(_counted(valgrind, root, "ours", "warm"))])  # (takes the cold one's checks)
-    plain = counts["plain"][0]
+        running = [_counted(valgrind, root, "ours", "warm"), _counted(valgrind, root, "plain", "plain setup", True)]
+        counts.update(_finish_counted(run) for run in running)  # (the warm one takes the cold one's checks)
+        counts.update([_finish_counted(_counted(valgrind, root, "ours", "ours setup", True))])
+    setup = {"plain": counts["plain setup"][0], "ours": counts["ours setup"][0]}
+    plain = counts["plain"][0] - setup["plain"]
+    cold, warm = (counts[name][0] - setup["ours"] for name in ("cold", "warm"))
     return {
         **row,
         "plain": plain,
-        "cold": {"build": counts["cold"][0], "helper": counts["cold"][1]},
-        "warm": {"build": counts["warm"][0], "helper": counts["warm"][1]},
-        "overhead": round(counts["cold"][0] / plain - 1, 4),
-        "warm_overhead": round(counts["warm"][0] / plain - 1, 4),
+        "cold": {"build": cold, "helper": counts["cold"][1]},
+        "warm": {"build": warm, "helper": counts["warm"][1]},
+        "setup": setup,
+        "overhead": round(cold / plain - 1, 4),
+        "warm_overhead": round(warm / plain - 1, 4),
         "helper_share": round(counts["cold"][1] / plain, 4),
         "warm_helper_share": round(counts["warm"][1] / plain, 4),
         "seconds": round(time.perf_counter() - start, 1),
@@ -808,17 +820,21 @@ class _Counted:
     process: subprocess.Popen  # type: ignore[type-arg]
 
 
-def _counted(valgrind: str, root: Path, config: str, name: str = "") -> _Counted:
+def _counted(valgrind: str, root: Path, config: str, name: str = "", setup_only: bool = False) -> _Counted:
     """One build of `root`'s mkdocs.{config}.yml started under callgrind, which writes a file of counts
-    for each process into its own folder (the build's, its helper's)."""
+    for each process into its own folder (the build's, its helper's); with `setup_only`, the same
+    process without the build itself (see _timed_build)."""
     name = name or config
-    folder = root / f"counts-{name}"
+    folder = root / f"counts-{name.replace(' ', '-')}"
     folder.mkdir()
     command = [
         valgrind, "--tool=callgrind", "--trace-children=yes", f"--callgrind-out-file={folder}/%p.out",
-        sys.executable, "-c", _CHILD, str(root / f"mkdocs.{config}.yml"), str(root / f"site-{name}"),
+        sys.executable, "-c", _CHILD, str(root / f"mkdocs.{config}.yml"), str(folder / "site"),
+        *(["setup only"] if setup_only else []),
     ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_child_env())
+    # (Python's hashes seeded alike in every run: the order of a set, and so a count, is the same.)
+    env = {**_child_env(), "PYTHONHASHSEED": "0"}
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     return _Counted(name, root / f"mkdocs.{config}.yml", folder, process)
 
 

@@ -381,6 +381,30 @@ def test_bench_says_which_build_failed_under_valgrind(tmp_path: Path) -> None:
     assert failed.value.config == "plain"
 
 
+def test_bench_takes_what_precedes_the_build_off_each_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from build_tools import bench
+
+    # A stand-in for valgrind: it runs the command, then writes made-up counts where callgrind would.
+    fake = tmp_path / "valgrind"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'while [ "${1#--}" != "$1" ]; do case "$1" in --callgrind-out-file=*) out="${1#*=}";; esac; shift; done\n'
+        '"$@" || exit $?\n'
+        'n=3000; case "$*" in *"setup only"*) n=1000;; esac\n'
+        'case "$*" in *mkdocs.ours.yml*) n=$((n + 300)); case "$*" in *setup*) ;; *) n=$((n + 200));; esac;\n'
+        '  printf "cmd: python -c from build_tools.outputs import main\\nsummary: 50\\n" > "${out%%p.out}9.out";; esac\n'
+        'printf "cmd: %s\\nsummary: %s\\n" "$*" "$n" > "${out%%p.out}1.out"\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setattr(bench.shutil, "which", lambda name: str(fake))
+    monkeypatch.setattr(bench, "_scratch", lambda: str(tmp_path))
+    row = bench.bench_instructions(3)
+    assert row["setup"] == {"plain": 1000, "ours": 1300}
+    assert row["plain"] == 2000 and row["cold"] == row["warm"] == {"build": 2200, "helper": 50}
+    assert row["overhead"] == row["warm_overhead"] == 0.1 and row["helper_share"] == 0.025
+    assert "plain 0.00 G for the build itself" in bench._instructions_line(row)
+
+
 def test_mkdocs_messages_go_to_stderr_as_it_is_when_they_come(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
     import logging

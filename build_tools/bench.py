@@ -790,11 +790,12 @@ def bench_instructions(pages: int = 100, seed: int = 1) -> dict[str, Any]:
             (root / f"mkdocs.{name}.yml").write_text(base + plugins)
         start = time.perf_counter()
         # A count does not depend on what else runs: the plain and the cold build share the two cores.
-        running = [_counted(valgrind, root, "plain"), _counted(valgrind, root, "ours", "cold")]
-        counts = dict(_finish_counted(run) for run in running)
-        running = [_counted(valgrind, root, "ours", "warm"), _counted(valgrind, root, "plain", "plain setup", True)]
-        counts.update(_finish_counted(run) for run in running)  # (the warm one takes the cold one's checks)
-        counts.update([_finish_counted(_counted(valgrind, root, "ours", "ours setup", True))])
+        counts = _finish_counted([_counted(valgrind, root, "plain"), _counted(valgrind, root, "ours", "cold")])
+        # (The warm build takes the checks the cold one kept.)
+        counts |= _finish_counted(
+            [_counted(valgrind, root, "ours", "warm"), _counted(valgrind, root, "plain", "plain setup", True)]
+        )
+        counts |= _finish_counted([_counted(valgrind, root, "ours", "ours setup", True)])
     setup = {"plain": counts["plain setup"][0], "ours": counts["ours setup"][0]}
     plain = counts["plain"][0] - setup["plain"]
     cold, warm = (counts[name][0] - setup["ours"] for name in ("cold", "warm"))
@@ -838,14 +839,27 @@ def _counted(valgrind: str, root: Path, config: str, name: str = "", setup_only:
     return _Counted(name, root / f"mkdocs.{config}.yml", folder, process)
 
 
-def _finish_counted(run: _Counted) -> tuple[str, tuple[int, int]]:
-    _, stderr = run.process.communicate()
-    counts = callgrind_counts(run.folder)
-    if run.process.returncode != 0:
-        raise BuildFailed(f"the build of {run.config} under valgrind failed: {stderr.strip()[-2000:]}", run.name)
-    if counts is None:
-        raise BuildFailed(f"valgrind wrote no count for the build of {run.config}", run.name)
-    return run.name, counts
+def _finish_counted(runs: list[_Counted]) -> dict[str, tuple[int, int]]:
+    """Each run's counts (see callgrind_counts) by its name, once all have ended; the first that failed
+    or left no count is raised, after the others are stopped."""
+    counts = {}
+    try:
+        for run in runs:
+            _, stderr = run.process.communicate()
+            found = callgrind_counts(run.folder)
+            if run.process.returncode != 0:
+                raise BuildFailed(
+                    f"the build of {run.config} under valgrind failed: {stderr.strip()[-2000:]}", run.name
+                )
+            if found is None:
+                raise BuildFailed(f"valgrind wrote no count for the build of {run.config}", run.name)
+            counts[run.name] = found
+    finally:
+        for run in runs:
+            if run.process.poll() is None:
+                run.process.kill()
+                run.process.communicate()
+    return counts
 
 
 def callgrind_counts(folder: Path) -> tuple[int, int] | None:
@@ -859,7 +873,8 @@ def callgrind_counts(folder: Path) -> tuple[int, int] | None:
                 if line.startswith("cmd:"):
                     command = line
                 elif line.startswith(("summary:", "totals:")) and total is None:
-                    total = int(line.split()[1])
+                    number = line.split()[1:2]
+                    total = int(number[0]) if number and number[0].isdigit() else None
         if total is None:
             continue
         if "_child_build" in command:

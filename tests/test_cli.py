@@ -349,6 +349,7 @@ def test_bench_counts_the_builds_instructions_apart_from_its_helpers(tmp_path: P
     counts("102.out", "/usr/bin/python -c from build_tools.outputs import main; main()", "totals: 900")
     counts("103.out", "/usr/bin/git rev-parse HEAD", "summary: 40")
     counts("104.out", child)  # (a file cut short: no total yet)
+    counts("105.out", child, "summary: ")
     assert callgrind_counts(tmp_path) == (7000, 940)
     (tmp_path / "101.out").unlink()
     assert callgrind_counts(tmp_path) is None  # the build's own count is missing: no figure
@@ -373,11 +374,16 @@ def test_bench_says_which_build_failed_under_valgrind(tmp_path: Path) -> None:
     fake = tmp_path / "valgrind"
     fake.write_text('#!/bin/sh\nwhile [ "${1#--}" != "$1" ]; do shift; done\nexec "$@"\n')
     fake.chmod(0o755)
+    slow = tmp_path / "slow"
+    slow.write_text("#!/bin/sh\nexec sleep 60\n")
+    slow.chmod(0o755)
+    waiting = _counted(str(slow), tmp_path, "plain", "waiting")
     with pytest.raises(BuildFailed, match=r"the build of .*mkdocs.ours.yml under valgrind failed: .*no-such-plugin"):
-        _finish_counted(_counted(str(fake), tmp_path, "ours", "cold"))
+        _finish_counted([_counted(str(fake), tmp_path, "ours", "cold"), waiting])
+    assert waiting.process.poll() is not None  # (stopped, not left running)
     (tmp_path / "mkdocs.plain.yml").write_text("site_name: Fine\n")
     with pytest.raises(BuildFailed, match="valgrind wrote no count for the build of .*mkdocs.plain.yml") as failed:
-        _finish_counted(_counted(str(fake), tmp_path, "plain"))
+        _finish_counted([_counted(str(fake), tmp_path, "plain")])
     assert failed.value.config == "plain"
 
 

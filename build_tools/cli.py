@@ -117,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--instructions",
-        type=int,
+        type=_count,
         default=100,
         metavar="PAGES",
         help="instructions counted by valgrind, plain against ours: pages in the corpus (0 skips)",
@@ -130,15 +130,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive(text: str) -> int:
-    """A whole number of at least 1 (argparse says what is wrong otherwise)."""
+def _positive(text: str, least: int = 1) -> int:
+    """A whole number of at least `least` (argparse says what is wrong otherwise)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be {least} or more, not {value}")
     return value
+
+
+def _count(text: str) -> int:
+    """A whole number of at least 0 (0: the stage is skipped)."""
+    return _positive(text, 0)
 
 
 def _text_or_json(command: argparse.ArgumentParser) -> None:

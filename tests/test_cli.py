@@ -425,3 +425,13 @@ def test_mkdocs_messages_go_to_stderr_as_it_is_when_they_come(monkeypatch: pytes
     logging.getLogger("mkdocs.test").warning("a page is missing")
     assert "WARNING - a page is missing" in second.getvalue()
     assert "Logging error" not in second.getvalue()
+
+
+def test_bench_refuses_counts_it_cannot_use(tmp_path: Path) -> None:
+    for argv, says in [
+        (["--rounds", "0"], "must be 1 or more, not 0"),
+        (["--instructions", "-1"], "must be 0 or more, not -1"),
+        (["--instructions", "many"], "not a whole number: 'many'"),
+    ]:
+        result = _run("bench", *argv, cwd=tmp_path)
+        assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr, argv

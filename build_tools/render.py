@@ -173,7 +173,7 @@ def _once_per_source(make: Callable[[Source, str], T]) -> Callable[[Source, str]
 def _citation_link(source: Source, sources_url: str) -> tuple[str, str]:
     """A citation link's HTML around its number."""
     return (
-        f'<a class="citation tier-{source.tier}" href="{sources_url}#{escape(source.id)}" title="{_attribute(tooltip(source))}">',
+        f'<a class="citation tier-{source.tier}" href="{sources_url}#{escape(source.id)}" title="{tooltip(source)}">',
         f'<span class="tier-chip">T{source.tier}</span></a>',
     )
 
@@ -183,19 +183,15 @@ def _citation_link(source: Source, sources_url: str) -> tuple[str, str]:
 DOT = " &middot; "
 
 
-def _attribute(text: str) -> str:
-    """Text for an HTML attribute, its middle dots as entities (see DOT)."""
-    return escape(text).replace("·", "&middot;")
-
-
 def tooltip(source: Source) -> str:
+    """A citation's title attribute, escaped: the source's title, publisher, date and tier."""
     parts = [source.title]
     if source.publisher and source.publisher != "account":
         parts.append(source.publisher)
     if source.date:
         parts.append(source.date)
     parts.append(f"tier {source.tier}: {TIER_NAMES[source.tier]}")
-    return " · ".join(parts)
+    return DOT.join(escape(part) for part in parts)
 
 
 def references_section(cited: tuple[Source, ...] | list[Source], sources_url: str, stash: Stash | None = None) -> str:
@@ -427,7 +423,7 @@ def _source_chip(registry: Registry, source_id: str, sources_url: str, plain: bo
         return f"`{source.id}` (tier {source.tier})"
     return (
         f'<a class="citation tier-{source.tier}" href="{sources_url}#{escape(source.id)}" '
-        f'title="{_attribute(tooltip(source))}">{escape(source.id)}<span class="tier-chip">T{source.tier}</span></a>'
+        f'title="{tooltip(source)}">{escape(source.id)}<span class="tier-chip">T{source.tier}</span></a>'
     )
 
 

@@ -156,31 +156,56 @@ def main(
     build_rounds: int | None = None,
     instruction_pages: int = 100,
 ) -> int:
-    """Run the benchmarks, print a table, write bench/results.json."""
-    rows = [row for size in sizes for row in isolated(bench_check, [size])]
-    if rows:
+    """Run the benchmarks, print a table, write bench/results.json (and the plot). A stage that fails
+    stops the bench, and the stages done before it are written all the same, marked incomplete."""
+    rows: list[dict[str, Any]] = []
+    try:
+        _stages(rows, sizes, claim_sizes, agent_pages, build_sizes, link_pages, build_rounds, instruction_pages)
+    except BaseException as exc:
+        _write_results(
+            rows, f"stopped by {type(exc).__name__}: {exc}" if str(exc) else f"stopped by {type(exc).__name__}"
+        )
+        raise
+    _write_results(rows)
+    return 0
+
+
+def _stages(
+    rows: list[dict[str, Any]],
+    sizes: list[int],
+    claim_sizes: list[int],
+    agent_pages: int,
+    build_sizes: list[int] | None,
+    link_pages: int,
+    build_rounds: int | None,
+    instruction_pages: int,
+) -> None:
+    """Run each stage asked for, printing its figures and adding its rows to `rows` as it ends."""
+    if sizes:
         print(f"{'stage':<10}{'pages':>8}{'citations':>11}{'seconds':>9}{'pages/s':>10}{'ratio to baseline':>19}")
-    for r in rows:
-        print(
-            f"{r['stage']:<10}{r['pages']:>8}{r['citations']:>11}{r['seconds']:>9}{r['pages_per_s']:>10}"
-            f"{r['ratio_to_baseline']:>18}x  ({r['baseline']}: {r['baseline_seconds']} s; peak {r['peak_rss_mb']} MB)"
-        )
-    reconciled = [row for size in claim_sizes for row in isolated(bench_reconcile, [size])]
-    if reconciled:
+    for size in sizes:
+        for r in isolated(bench_check, [size]):
+            print(
+                f"{r['stage']:<10}{r['pages']:>8}{r['citations']:>11}{r['seconds']:>9}{r['pages_per_s']:>10}"
+                f"{r['ratio_to_baseline']:>18}x  ({r['baseline']}: {r['baseline_seconds']} s; peak {r['peak_rss_mb']} MB)"
+            )
+            rows.append(r)
+    if claim_sizes:
         print(f"\n{'stage':<10}{'claims':>8}{'seconds':>9}{'claims/s':>10}{'pairs':>10}{'recall':>8}")
-    for r in reconciled:
-        print(
-            f"{r['stage']:<10}{r['claims']:>8}{r['seconds']:>9}{r['claims_per_s']:>10}{r['candidate_pairs']:>10}"
-            f"{r['recall']:>8}  (baseline: {r['baseline']}, {r['baseline_seconds']} s; peak {r['peak_rss_mb']} MB)"
-        )
+    for size in claim_sizes:
+        for r in isolated(bench_reconcile, [size]):
+            print(
+                f"{r['stage']:<10}{r['claims']:>8}{r['seconds']:>9}{r['claims_per_s']:>10}{r['candidate_pairs']:>10}"
+                f"{r['recall']:>8}  (baseline: {r['baseline']}, {r['baseline_seconds']} s; peak {r['peak_rss_mb']} MB)"
+            )
+            rows.append(r)
     real = isolated(bench_real_accounts, Path("mkdocs.yml")) if Path("mkdocs.yml").is_file() else None
     if real:
         print(
             f"reconcile {real['claims']:>8}{real['seconds']:>9}{'':>10}{'':>10}{real['recall']:>8}  "
             f"(this profile's accounts; baseline: all pairs, {real['baseline_seconds']} s; peak {real['peak_rss_mb']} MB)"
         )
-        reconciled.append(real)
-    rows = rows + reconciled
+        rows.append(real)
     if agent_pages:
         agents_row = isolated(bench_agents, agent_pages)
         print(
@@ -190,7 +215,7 @@ def main(
             f"baseline {agents_row['baseline_seconds']} s: {agents_row['baseline']}; peak {agents_row['peak_rss_mb']} MB)"
         )
         rows.append(agents_row)
-    for row in [row for size in build_sizes or [] for row in isolated(bench_build, [size], 1, build_rounds)]:
+    for row in (row for size in build_sizes or [] for row in isolated(bench_build, [size], 1, build_rounds)):
         print(
             f"site build {row['pages']:>6} pages: {row['seconds']} s, plain mkdocs-material {row['baseline_seconds']} s; "
             f"overhead {row['overhead']:+.1%}{_interval(row['overhead_interval'])} (median of {row['rounds']} paired rounds, "
@@ -221,16 +246,16 @@ def main(
         rows.append(real_build)
     if link_pages:
         links_row = isolated(bench_links, link_pages)
-        print(
-            f"link check {link_pages} pages: ours {links_row['seconds']} s, linkchecker {links_row['baseline_seconds']} s "
-            f"({links_row['ratio']}x); same findings: {links_row['same_findings']} ({len(links_row['found_by_ours'])} broken); "
-            f"peak {links_row['peak_rss_mb']} MB"
-        )
+        print(_links_line(links_row))
         rows.append(links_row)
     if instruction_pages:
         counted = isolated(bench_instructions, instruction_pages)
         print(_instructions_line(counted))
         rows.append(counted)
+
+
+def _write_results(rows: list[dict[str, Any]], stopped: str = "") -> None:
+    """bench/results.json and the plot, from the rows so far; `stopped`: why the bench did not finish."""
     peak_mb = max([r.get("peak_rss_mb", 0.0) for r in rows if isinstance(r, dict)] or [0.0])
     out = Path("bench")
     out.mkdir(exist_ok=True)
@@ -240,10 +265,27 @@ def main(
         "cpus": os.cpu_count(),
         "largest_stage_peak_rss_mb": round(peak_mb, 1),
     }
-    (out / "results.json").write_text(json.dumps({"machine": machine, "results": rows}, indent=2) + "\n")
+    results: dict[str, Any] = {"machine": machine, "results": rows}
+    if stopped:
+        results["incomplete"] = stopped
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     drawn = plot(rows, out / "growth.png")
-    print(f"wrote bench/results.json{' and bench/growth.png' if drawn else ''} (largest stage peak {peak_mb:.0f} MB)")
-    return 0
+    also = " and bench/growth.png" if drawn else ""
+    print(
+        f"wrote bench/results.json{also} (largest stage peak {peak_mb:.0f} MB)"
+        + (f"; incomplete, the bench {stopped}" if stopped else ""),
+        file=sys.stderr if stopped else sys.stdout,
+    )
+
+
+def _links_line(row: dict[str, Any]) -> str:
+    head = f"link check {row['pages']} pages"
+    if "skipped" in row:
+        return f"{head}: skipped, {row['skipped']}"
+    return (
+        f"{head}: ours {row['seconds']} s, linkchecker {row['baseline_seconds']} s ({row['ratio']}x); same findings: "
+        f"{row['same_findings']} ({len(row['found_by_ours'])} broken); peak {row['peak_rss_mb']} MB"
+    )
 
 
 def _instructions_line(row: dict[str, Any]) -> str:
@@ -885,12 +927,18 @@ def callgrind_counts(folder: Path) -> tuple[int, int] | None:
 
 
 def bench_links(pages: int = 100, seed: int = 1) -> dict[str, Any]:
-    """Our in-process link and anchor check against linkchecker, on one site with seeded broken links."""
-    import shutil
-    import subprocess
-
+    """Our in-process link and anchor check against linkchecker, on one site with seeded broken links.
+    Skipped, and said so, without linkchecker (a test dependency: `make bench` installs it)."""
     from build_tools.links import check_site, linkchecker_config, parse_linkchecker_csv, serve_site
 
+    beside = Path(sys.executable).with_name("linkchecker")  # (in the virtual environment, not on PATH)
+    executable = shutil.which("linkchecker") or (str(beside) if beside.is_file() else None)
+    if executable is None:
+        return {
+            "stage": "link check",
+            "pages": pages,
+            "skipped": "linkchecker is not installed (make bench installs it)",
+        }
     with tempfile.TemporaryDirectory(dir=_scratch(), prefix="bench-links-") as tmp:
         root = Path(tmp)
         generate_corpus(root, pages, seed=seed)
@@ -902,8 +950,6 @@ def bench_links(pages: int = 100, seed: int = 1) -> dict[str, Any]:
         _build_once(root, OURS, site)
         ours_s, ours = _timed(check_site, site)
         ours_found = sorted({b.href for b in ours})
-        executable = shutil.which("linkchecker") or str(Path(sys.executable).with_name("linkchecker"))
-
         server = serve_site(site)
         command = [executable, "-f", str(linkchecker_config(root / "lc.ini")), "--no-status", "-o", "csv"]
         try:

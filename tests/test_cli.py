@@ -364,6 +364,43 @@ def test_bench_without_valgrind_skips_counting_and_says_why(monkeypatch: pytest.
     assert bench._instructions_line(row) == f"instructions, 5 pages: skipped, {row['skipped']}"
 
 
+def test_bench_without_linkchecker_skips_the_link_check_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from build_tools import bench
+
+    monkeypatch.setattr(bench.shutil, "which", lambda name: None)
+    monkeypatch.setattr(bench.sys, "executable", str(tmp_path / "python"))  # (no linkchecker beside it)
+    row = bench.bench_links(5)
+    assert row["stage"] == "link check" and "linkchecker is not installed" in row["skipped"]
+    assert bench._links_line(row) == f"link check 5 pages: skipped, {row['skipped']}"
+
+
+def test_a_bench_stage_that_fails_leaves_the_stages_before_it_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from build_tools import bench
+
+    done = {"stage": "check", "pages": 10, "citations": 100, "seconds": 0.1, "pages_per_s": 100.0}
+    done |= {"ratio_to_baseline": 2.0, "baseline": "scan", "baseline_seconds": 0.05, "peak_rss_mb": 30.0}
+
+    def isolated(fn: object, *args: object) -> list[dict[str, object]]:
+        if fn is bench.bench_check:
+            return [done]
+        raise RuntimeError("the corpus could not be written")
+
+    monkeypatch.setattr(bench, "isolated", isolated)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RuntimeError):
+        bench.main([10], [20], 0, [], 0, None, 0)
+    written = json.loads((tmp_path / "bench/results.json").read_text())
+    assert written["results"] == [done]
+    assert written["incomplete"] == "stopped by RuntimeError: the corpus could not be written"
+    assert "incomplete, the bench stopped by RuntimeError" in capsys.readouterr().err
+    assert bench.main([10], [], 0, [], 0, None, 0) == 0  # a whole run: nothing marked
+    assert "incomplete" not in json.loads((tmp_path / "bench/results.json").read_text())
+
+
 def test_bench_says_which_build_failed_under_valgrind(tmp_path: Path) -> None:
     from build_tools.bench import BuildFailed, _counted, _finish_counted
 

@@ -226,7 +226,7 @@ class Outputs:
         self.received = bytearray()
         self.reading: str | None = None  # the page the helper said it is reading now
         self.checking = False  # whether the helper was asked to check the project (see check_project)
-        self.checked: tuple[Any, ...] | None = None  # what it sent back
+        self.helper_checks: tuple[Any, ...] | None = None  # what it sent back (see project_checks)
         if not in_process and sys.executable:
             try:
                 self.process = subprocess.Popen(
@@ -269,7 +269,7 @@ class Outputs:
             select.select([self.results], [], [], 0.1)
             self._receive()
         self.checking = False
-        return self.checked
+        return self.helper_checks
 
     def read_ahead(self, job: ReadJob | Callable[[], ReadJob] | None, pages: list[tuple[str, str]]) -> None:
         """Start reading and checking these pages, (src_uri, path) in the order they will be asked for.
@@ -351,7 +351,7 @@ class Outputs:
     def _starting(self) -> bool:
         """Whether the helper is about to read with the job it makes (checking the project, indexing the
         accounts' wording): its pages are waited for, as reading one here would need the same work."""
-        return callable(self.job) and self.reading is None and (self.checking or self.checked is not None)
+        return callable(self.job) and self.reading is None and (self.checking or self.helper_checks is not None)
 
     def pages(self, leave: set[str] | frozenset[str] = frozenset()) -> dict[str, ReadPage]:
         """Every page asked for and not taken yet (but those to `leave` for later)."""
@@ -383,7 +383,7 @@ class Outputs:
                 uri, read, self.results = "", None, None
             at += 4 + size
             if uri == _PROJECT:
-                self.checked, self.checking = read, False
+                self.helper_checks, self.checking = read, False
             elif read == _READING:
                 self.reading = uri
             elif read is not None and uri in self.paths:  # (a page read here meanwhile is not kept)

@@ -181,24 +181,10 @@ def _stages(
     instruction_pages: int,
 ) -> None:
     """Run each stage asked for, printing its figures and adding its rows to `rows` as it ends."""
-    if sizes:
-        print(f"{'stage':<10}{'pages':>8}{'citations':>11}{'seconds':>9}{'pages/s':>10}{'ratio to baseline':>19}")
-    for size in sizes:
-        for r in isolated(bench_check, [size]):
-            print(
-                f"{r['stage']:<10}{r['pages']:>8}{r['citations']:>11}{r['seconds']:>9}{r['pages_per_s']:>10}"
-                f"{r['ratio_to_baseline']:>18}x  ({r['baseline']}: {r['baseline_seconds']} s; peak {r['peak_rss_mb']} MB)"
-            )
-            rows.append(r)
-    if claim_sizes:
-        print(f"\n{'stage':<10}{'claims':>8}{'seconds':>9}{'claims/s':>10}{'pairs':>10}{'recall':>8}")
-    for size in claim_sizes:
-        for r in isolated(bench_reconcile, [size]):
-            print(
-                f"{r['stage']:<10}{r['claims']:>8}{r['seconds']:>9}{r['claims_per_s']:>10}{r['candidate_pairs']:>10}"
-                f"{r['recall']:>8}  (baseline: {r['baseline']}, {r['baseline_seconds']} s; peak {r['peak_rss_mb']} MB)"
-            )
-            rows.append(r)
+    header = f"{'stage':<10}{'pages':>8}{'citations':>11}{'seconds':>9}{'pages/s':>10}{'ratio to baseline':>19}"
+    _sized(rows, bench_check, sizes, header, _check_line)
+    header = f"\n{'stage':<10}{'claims':>8}{'seconds':>9}{'claims/s':>10}{'pairs':>10}{'recall':>8}"
+    _sized(rows, bench_reconcile, claim_sizes, header, _reconcile_line)
     real = isolated(bench_real_accounts, Path("mkdocs.yml")) if Path("mkdocs.yml").is_file() else None
     if real:
         print(
@@ -215,20 +201,7 @@ def _stages(
             f"baseline {agents_row['baseline_seconds']} s: {agents_row['baseline']}; peak {agents_row['peak_rss_mb']} MB)"
         )
         rows.append(agents_row)
-    for row in (row for size in build_sizes or [] for row in isolated(bench_build, [size], 1, build_rounds)):
-        print(
-            f"site build {row['pages']:>6} pages: {row['seconds']} s, plain mkdocs-material {row['baseline_seconds']} s; "
-            f"overhead {row['overhead']:+.1%}{_interval(row['overhead_interval'])} (median of {row['rounds']} paired rounds, "
-            f"{', '.join(f'{r:+.0%}' for r in row['overhead_rounds'])}; fastest builds {row['overhead_fastest']:+.1%}; "
-            f"CPU time, helper included, {row['cpu_overhead']:+.1%}); with the checks kept by the last build "
-            f"{row['warm_overhead']:+.1%}{_interval(row['warm_overhead_interval'])} "
-            f"({', '.join(f'{r:+.0%}' for r in row['warm_overhead_rounds'])}); "
-            f"project checked by {row['project_checks']['ours']} cold and {row['project_checks']['warm']} warm builds; "
-            f"one-page rebuild {row['rebuild_one_page_seconds']} s; "
-            f"{row['html_kb_per_page']} KB HTML a page, search index {row['search_index_kb']} KB; "
-            f"peak {row['peak_rss_mb']} MB"
-        )
-        rows.append(row)
+    _sized(rows, bench_build, build_sizes or [], "", _build_line, 1, build_rounds)
     real_build = isolated(bench_real_rebuild, Path("mkdocs.yml").resolve()) if Path("mkdocs.yml").is_file() else None
     if real_build:
         print(
@@ -252,6 +225,53 @@ def _stages(
         counted = isolated(bench_instructions, instruction_pages)
         print(_instructions_line(counted))
         rows.append(counted)
+
+
+def _sized(
+    rows: list[dict[str, Any]],
+    stage: Callable[..., list[dict[str, Any]]],
+    sizes: list[int],
+    header: str,
+    line: Callable[[dict[str, Any]], str],
+    *args: Any,
+) -> None:
+    """A stage at each size in turn (in its own interpreter): the header first, then each row printed
+    and kept as its size ends."""
+    if sizes and header:
+        print(header)
+    for size in sizes:
+        for row in isolated(stage, [size], *args):
+            print(line(row))
+            rows.append(row)
+
+
+def _check_line(r: dict[str, Any]) -> str:
+    return (
+        f"{r['stage']:<10}{r['pages']:>8}{r['citations']:>11}{r['seconds']:>9}{r['pages_per_s']:>10}"
+        f"{r['ratio_to_baseline']:>18}x  ({r['baseline']}: {r['baseline_seconds']} s; peak {r['peak_rss_mb']} MB)"
+    )
+
+
+def _reconcile_line(r: dict[str, Any]) -> str:
+    return (
+        f"{r['stage']:<10}{r['claims']:>8}{r['seconds']:>9}{r['claims_per_s']:>10}{r['candidate_pairs']:>10}"
+        f"{r['recall']:>8}  (baseline: {r['baseline']}, {r['baseline_seconds']} s; peak {r['peak_rss_mb']} MB)"
+    )
+
+
+def _build_line(row: dict[str, Any]) -> str:
+    return (
+        f"site build {row['pages']:>6} pages: {row['seconds']} s, plain mkdocs-material {row['baseline_seconds']} s; "
+        f"overhead {row['overhead']:+.1%}{_interval(row['overhead_interval'])} (median of {row['rounds']} paired rounds, "
+        f"{', '.join(f'{r:+.0%}' for r in row['overhead_rounds'])}; fastest builds {row['overhead_fastest']:+.1%}; "
+        f"CPU time, helper included, {row['cpu_overhead']:+.1%}); with the checks kept by the last build "
+        f"{row['warm_overhead']:+.1%}{_interval(row['warm_overhead_interval'])} "
+        f"({', '.join(f'{r:+.0%}' for r in row['warm_overhead_rounds'])}); "
+        f"project checked by {row['project_checks']['ours']} cold and {row['project_checks']['warm']} warm builds; "
+        f"one-page rebuild {row['rebuild_one_page_seconds']} s; "
+        f"{row['html_kb_per_page']} KB HTML a page, search index {row['search_index_kb']} KB; "
+        f"peak {row['peak_rss_mb']} MB"
+    )
 
 
 def _write_results(rows: list[dict[str, Any]], stopped: str = "") -> None:
@@ -278,11 +298,14 @@ def _write_results(rows: list[dict[str, Any]], stopped: str = "") -> None:
     )
 
 
+def _skipped(head: str, row: dict[str, Any]) -> str:
+    """The line of a stage that could not run here, with why; empty when it ran."""
+    return f"{head}: skipped, {row['skipped']}" if "skipped" in row else ""
+
+
 def _links_line(row: dict[str, Any]) -> str:
     head = f"link check {row['pages']} pages"
-    if "skipped" in row:
-        return f"{head}: skipped, {row['skipped']}"
-    return (
+    return _skipped(head, row) or (
         f"{head}: ours {row['seconds']} s, linkchecker {row['baseline_seconds']} s ({row['ratio']}x); same findings: "
         f"{row['same_findings']} ({len(row['found_by_ours'])} broken); peak {row['peak_rss_mb']} MB"
     )
@@ -290,10 +313,8 @@ def _links_line(row: dict[str, Any]) -> str:
 
 def _instructions_line(row: dict[str, Any]) -> str:
     head = f"instructions, {row['pages']} pages"
-    if "skipped" in row:
-        return f"{head}: skipped, {row['skipped']}"
-    return (
-        f"{head} (valgrind's callgrind, one build each; a count does not drift with the machine): plain "
+    return _skipped(head, row) or (
+        f"{head} (valgrind's callgrind, one build each; a count drifts far less than a time): plain "
         f"{row['plain'] / 1e9:.2f} G for the build itself (not counting {row['setup']['plain'] / 1e9:.2f} G to start "
         f"Python and load the configuration); ours {row['overhead']:+.1%} in the build's process, its helper "
         f"{row['helper_share']:.1%} of plain's on the other core; with the checks kept by the last build "

@@ -836,8 +836,8 @@ def bench_build(sizes: list[int], seed: int = 1, rounds: int | None = None) -> l
 def bench_instructions(pages: int = 100, seed: int = 1) -> dict[str, Any]:
     """The instructions a build executes, plain and with our plugin (cold, then warm), each counted by
     valgrind's callgrind. Unlike seconds, a count hardly drifts with the machine: one build of each
-    tells the plugin's cost to within about a point (a cold build's share of work between its two
-    processes depends on which gets ahead), where timed rounds cannot tell it to within ten. What it leaves out is waiting: for the disk, and for the helper, whose instructions are
+    tells the plugin's cost to within about a point (two runs in different folders and environments
+    differed by that much), where timed rounds cannot tell it to within ten. What it leaves out is waiting: for the disk, and for the helper, whose instructions are
     counted apart (it runs on the other core). As the site build stage times only the build, the
     instructions of the same process run without the build (starting Python, importing, loading the
     configuration: `setup`) are taken off each count. Skipped, and said so, without valgrind."""

@@ -837,10 +837,11 @@ def bench_instructions(pages: int = 100, seed: int = 1) -> dict[str, Any]:
     """The instructions a build executes, plain and with our plugin (cold, then warm), each counted by
     valgrind's callgrind. Unlike seconds, a count hardly drifts with the machine: one build of each
     tells the plugin's cost to within about a point (two runs in different folders and environments
-    differed by that much), where timed rounds cannot tell it to within ten. What it leaves out is waiting: for the disk, and for the helper, whose instructions are
-    counted apart (it runs on the other core). As the site build stage times only the build, the
-    instructions of the same process run without the build (starting Python, importing, loading the
-    configuration: `setup`) are taken off each count. Skipped, and said so, without valgrind."""
+    differed by that much), where timed rounds cannot tell it to within ten. What it leaves out is
+    waiting: for the disk, and for the helper, whose instructions are counted apart (it runs on the
+    other core). As the site build stage times only the build, the instructions of the same process
+    run without the build (starting Python, importing, loading the configuration: `setup`) are taken
+    off each count. Skipped, and said so, without valgrind."""
     row: dict[str, Any] = {"stage": "instructions", "pages": pages, "tool": "valgrind --tool=callgrind"}
     valgrind = shutil.which("valgrind")
     if valgrind is None:

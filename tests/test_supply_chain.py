@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from importlib.metadata import entry_points
 
 import yaml
@@ -60,3 +61,12 @@ def test_front_matter_schema_knows_the_same_keys_as_the_check() -> None:
     for source in data["sources"]:
         assert set(source) <= fields, source["id"]
     assert settings_from_config(ROOT / "mkdocs.yml").registry_path.is_file()
+
+
+def test_make_bench_installs_every_peer_the_bench_runs() -> None:
+    # linkchecker (the link check's reference) comes from the test lock; a fresh clone's bench once
+    # stopped after 18 minutes without it.
+    dry = subprocess.run(["make", "-n", "-B", "bench"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert "-r requirements-test.lock" in dry and "-r requirements-bench.lock" in dry
+    assert "linkchecker" in _locked("requirements-test.lock")
+    assert {"mkdocs-llmstxt", "matplotlib"} <= _locked("requirements-bench.lock")

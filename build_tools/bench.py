@@ -213,7 +213,8 @@ def _stages(
             f"{_interval(real_build['warm_overhead_interval'])} "
             f"({', '.join(f'{r:+.0%}' for r in real_build['warm_overhead_rounds'])}); project checked by "
             f"{real_build['project_checks']['cold']} cold and {real_build['project_checks']['warm']} warm builds; one-page rebuild "
-            f"{real_build['rebuild_one_page_seconds']} s dirty, {real_build['full_rebuild_one_page_seconds']} s full as "
+            f"{real_build['rebuild_one_page_seconds']} s dirty (median of {_span(real_build['rebuild_one_page_rounds'])}), "
+            f"{real_build['full_rebuild_one_page_seconds']} s full (median of {_span(real_build['full_rebuild_one_page_rounds'])}) as "
             f"mkdocs serve makes it ({real_build['changed_page']}); peak {real_build['peak_rss_mb']} MB"
         )
         rows.append(real_build)
@@ -268,7 +269,7 @@ def _build_line(row: dict[str, Any]) -> str:
         f"{row['warm_overhead']:+.1%}{_interval(row['warm_overhead_interval'])} "
         f"({', '.join(f'{r:+.0%}' for r in row['warm_overhead_rounds'])}); "
         f"project checked by {row['project_checks']['ours']} cold and {row['project_checks']['warm']} warm builds; "
-        f"one-page rebuild {row['rebuild_one_page_seconds']} s; "
+        f"one-page rebuild {row['rebuild_one_page_seconds']} s (median of {_span(row['rebuild_one_page_rounds'])}); "
         f"{row['html_kb_per_page']} KB HTML a page, search index {row['search_index_kb']} KB; "
         f"peak {row['peak_rss_mb']} MB"
     )
@@ -296,6 +297,10 @@ def _write_results(rows: list[dict[str, Any]], stopped: str = "") -> None:
         + (f"; incomplete, the bench {stopped}" if stopped else ""),
         file=sys.stderr if stopped else sys.stdout,
     )
+
+
+def _span(seconds: list[float]) -> str:
+    return f"{len(seconds)}, {seconds[0]} to {seconds[-1]} s" if seconds else "none"
 
 
 def _skipped(head: str, row: dict[str, Any]) -> str:
@@ -750,10 +755,8 @@ def bench_real_rebuild(config: Path, rounds: int = ROUNDS * 3) -> dict[str, Any]
             _timed_build(copy / "mkdocs.yml", copy / "site", dirty=False)
             pages = sorted((copy / "docs").rglob("*.md"))
             page = pages[0]
-            page.write_text(page.read_text() + "\nOne more line.\n")
-            rebuild = _timed_build(copy / "mkdocs.yml", copy / "site", dirty=True)
-            page.write_text(page.read_text() + "\nAnd one more.\n")
-            full_rebuild = _timed_build(copy / "mkdocs.yml", copy / "site", dirty=False)  # as `mkdocs serve` does
+            rebuilds = _rebuilds(copy / "mkdocs.yml", copy / "site", page, dirty=True)
+            full_rebuilds = _rebuilds(copy / "mkdocs.yml", copy / "site", page, dirty=False)  # as `mkdocs serve` does
     ours, warm, plain = times["cold"], times["warm"], times["plain"]
     ratios = [o / p - 1 for o, p in zip(ours, plain, strict=True)]
     warm_ratios = [w / p - 1 for w, p in zip(warm, plain, strict=True)]
@@ -772,10 +775,31 @@ def bench_real_rebuild(config: Path, rounds: int = ROUNDS * 3) -> dict[str, Any]
         "warm_overhead_rounds": sorted(round(r, 3) for r in warm_ratios),
         "warm_overhead_interval": median_interval(warm_ratios),
         "project_checks": {name: sum(made) for name, made in checked.items()},
-        "rebuild_one_page_seconds": round(rebuild, 2),
-        "full_rebuild_one_page_seconds": round(full_rebuild, 2),
+        "rebuild_one_page_seconds": _middle(rebuilds),
+        "rebuild_one_page_rounds": sorted(round(r, 2) for r in rebuilds),
+        "full_rebuild_one_page_seconds": _middle(full_rebuilds),
+        "full_rebuild_one_page_rounds": sorted(round(r, 2) for r in full_rebuilds),
         "changed_page": page.relative_to(copy).as_posix(),
     }
+
+
+# Rebuilds after a one-page change, each timed: a single one moved by half between runs.
+REBUILDS = 5
+
+
+def _rebuilds(config_file: Path, site: Path, page: Path, dirty: bool, count: int = REBUILDS) -> list[float]:
+    """Seconds of `count` rebuilds in this process (as `mkdocs serve` makes them), each after one more
+    line is added to `page`."""
+    seconds = []
+    for n in range(count):
+        page.write_text(page.read_text() + f"\nOne more line ({n + 1}).\n")
+        seconds.append(_timed_build(config_file, site, dirty=dirty))
+    return seconds
+
+
+def _middle(seconds: list[float]) -> float:
+    """The median of an odd number of times (the higher middle one of an even number), rounded."""
+    return round(sorted(seconds)[len(seconds) // 2], 2)
 
 
 def _cpu_since(before: os.times_result) -> float:
@@ -806,8 +830,7 @@ def bench_build(sizes: list[int], seed: int = 1, rounds: int | None = None) -> l
             (root / "mkdocs.yml").write_text((root / "mkdocs.base.yml").read_text() + OURS)
             _timed_build(root / "mkdocs.yml", root / "site-ours", dirty=False)
             page = next((root / "docs").rglob("*.md"))
-            page.write_text(page.read_text() + "\nOne more line.\n")
-            rebuild = _timed_build(root / "mkdocs.yml", root / "site-ours", dirty=True)
+            rebuilds = _rebuilds(root / "mkdocs.yml", root / "site-ours", page, dirty=True)
             rows.append(
                 {
                     "stage": "site build",
@@ -826,7 +849,8 @@ def bench_build(sizes: list[int], seed: int = 1, rounds: int | None = None) -> l
                     "warm_overhead_rounds": sorted(round(r, 3) for r in warm_ratios),
                     "warm_overhead_interval": median_interval(warm_ratios),
                     "project_checks": {name: sum(made) for name, made in checked.items()},
-                    "rebuild_one_page_seconds": round(rebuild, 2),
+                    "rebuild_one_page_seconds": _middle(rebuilds),
+                    "rebuild_one_page_rounds": sorted(round(r, 2) for r in rebuilds),
                     **facts,
                 }
             )

@@ -253,14 +253,16 @@ def test_bench_builds_cold_and_warm_in_turn(tmp_path: Path, monkeypatch: pytest.
 def test_bench_rebuilds_the_profile_in_a_copy_and_leaves_its_pages_alone(
     tiny_profile: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from build_tools.bench import bench_real_rebuild
+    from build_tools.bench import REBUILDS, bench_real_rebuild
 
     runs = count_project_checks(monkeypatch)
     before = {p: p.read_bytes() for p in (tiny_profile / "docs").rglob("*.md")}
     row = bench_real_rebuild(tiny_profile / "mkdocs.yml", rounds=3)
     assert row is not None and row["pages"] == len(before) and row["changed_page"] == "docs/index.md"
     assert row["seconds"] > 0 and row["baseline_seconds"] > 0
-    assert row["rebuild_one_page_seconds"] > 0 and row["full_rebuild_one_page_seconds"] > 0
+    for name in ("rebuild_one_page", "full_rebuild_one_page"):  # (each the median of its rebuilds)
+        assert len(row[f"{name}_rounds"]) == REBUILDS and row[f"{name}_seconds"] == row[f"{name}_rounds"][REBUILDS // 2]
+        assert row[f"{name}_seconds"] > 0
     assert len(row["overhead_rounds"]) == row["rounds"] and row["overhead"] in row["overhead_rounds"]
     assert len(row["warm_overhead_rounds"]) == row["rounds"] and row["warm_overhead"] in row["warm_overhead_rounds"]
     # Each cold build checks the project, in an interpreter of its own; the warm ones take what was kept.
@@ -300,6 +302,9 @@ def test_bench_site_builds_take_the_rounds_asked_and_give_their_intervals(
         r for r in json.loads((tmp_path / "bench/results.json").read_text())["results"] if r["stage"] == "site build"
     ]
     assert row["rounds"] == 6 and len(row["overhead_rounds"]) == len(row["warm_overhead_rounds"]) == 6
+    rebuilds = row["rebuild_one_page_rounds"]  # (one-page rebuilds: their median)
+    assert len(rebuilds) == 5 and row["rebuild_one_page_seconds"] == rebuilds[2] > 0
+    assert f"one-page rebuild {rebuilds[2]} s (median of 5, {rebuilds[0]} to {rebuilds[-1]} s)" in result.stdout
     for name in ("overhead", "warm_overhead"):
         assert row[f"{name}_interval"] == [min(row[f"{name}_rounds"]), max(row[f"{name}_rounds"])]  # 6 rounds: all
     assert f"95% CI {row['overhead_interval'][0]:+.1%} to {row['overhead_interval'][1]:+.1%}" in result.stdout

@@ -300,7 +300,8 @@ def _write_results(rows: list[dict[str, Any]], stopped: str = "") -> None:
 
 
 def _span(seconds: list[float]) -> str:
-    return f"{len(seconds)}, {seconds[0]} to {seconds[-1]} s" if seconds else "none"
+    """How many times, and their range (`seconds` sorted)."""
+    return f"{len(seconds)}, {seconds[0]} to {seconds[-1]} s"
 
 
 def _skipped(head: str, row: dict[str, Any]) -> str:
